@@ -1,0 +1,1 @@
+"""The course autograder: nbgrader pipeline, sandbox and self-checks."""
