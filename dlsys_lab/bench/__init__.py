@@ -1,8 +1,7 @@
 """Benchmark helpers shared by notebooks and bench/ scripts.
 
-Median timings with warm-up (`measure`) and a side-by-side results table (`results_table`).
+Median timings with warm-up and auto-sized loops (`measure`); tables come from dlsys_lab.compare.table.
 """
-from dlsys_lab.bench.table import results_table
-from dlsys_lab.bench.timing import Timing, measure
+from dlsys_lab.bench.timing import Timing, format_seconds, measure
 
-__all__ = ["Timing", "measure", "results_table"]
+__all__ = ["Timing", "format_seconds", "measure"]
