@@ -1,0 +1,59 @@
+"""launch: results in rank order, and failing or hanging workers reported with their traceback."""
+import time
+
+import pytest
+import torch
+import torch.distributed as dist
+
+from dlsys_lab.parallel import WorkerError, launch
+
+
+def rank_info(rank, world_size, offset):
+    """Each rank reports what the group says about it, plus a reduced tensor."""
+    t = torch.tensor([float(rank)])
+    dist.all_reduce(t)
+    return rank + offset, dist.get_rank(), dist.get_world_size(), t.item(), torch.get_num_threads()
+
+
+def raise_on_rank_one(rank, world_size):
+    if rank == 1:
+        raise ValueError("deliberate failure in rank one")
+    dist.barrier()  # rank 0 waits here for a partner that never comes
+    return rank
+
+
+def sleep_forever(rank, world_size):
+    while True:
+        time.sleep(0.05)
+
+
+def test_results_come_back_in_rank_order():
+    results = launch(rank_info, 3, 10)
+    assert [r[:3] for r in results] == [(10, 0, 3), (11, 1, 3), (12, 2, 3)]
+    assert all(r[3] == 3.0 for r in results) and all(r[4] == 1 for r in results)
+
+
+def test_worker_exception_carries_its_traceback():
+    start = time.monotonic()
+    with pytest.raises(WorkerError) as info:
+        launch(raise_on_rank_one, 2, timeout=30)
+    message = str(info.value)
+    assert "rank 1 raised" in message and "deliberate failure in rank one" in message
+    assert "raise_on_rank_one" in message  # the worker's own frame is in the traceback
+    assert time.monotonic() - start < 30
+
+
+def test_hanging_worker_fails_within_timeout_with_its_stack():
+    start = time.monotonic()
+    with pytest.raises(WorkerError) as info:
+        launch(sleep_forever, 2, timeout=3)
+    assert time.monotonic() - start < 3 + 20  # plus start-up: spawning and importing torch
+    message = str(info.value)
+    assert "timed out after 3" in message and "sleep_forever" in message
+
+
+def test_notebook_style_function_travels_by_value():
+    namespace = {}
+    exec("def from_notebook(rank, world_size):\n    return rank * 100\n", namespace)
+    namespace["from_notebook"].__module__ = "__main__"
+    assert launch(namespace["from_notebook"], 2) == [0, 100]
