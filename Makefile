@@ -1,0 +1,88 @@
+# dlsys-lab: everything runs through .venv (the course) and .venv-mxnet (MXNet 1.9, which needs NumPy 1.23).
+#   make lab    set up (once) and start JupyterLab on 127.0.0.1 at the repository root
+#   make test   set up (once), build our kernels (once) and run the whole test suite
+# Set-up steps leave a stamp inside each venv, newer than the files they read, so a second run installs nothing.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The first working Python among 3.11 (recommended), 3.12, 3.13, 3.10 and python3 on PATH;
+# override with `make lab PYTHON=/path/to/python3.x`.
+ifndef PYTHON
+PYTHON := $(shell for p in python3.11 python3.12 python3.13 python3.10 python3; do \
+            command -v $$p >/dev/null 2>&1 && $$p -c "" >/dev/null 2>&1 && { command -v $$p; break; }; done)
+endif
+# PyTorch goes in first, alone, so nothing else can pull a multi-GB CUDA build. Another build: TORCH_SPEC=...
+# (for example TORCH_SPEC="torch==2.13.0 --index-url <PyTorch's CPU wheel index>" on machines without a local wheel).
+TORCH_SPEC ?= torch==2.13.0
+VENV := .venv
+MXVENV := .venv-mxnet
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.dlsys-installed
+MX_INSTALLED := $(MXVENV)/.dlsys-installed
+PORT ?= 8888
+LAB_ARGS ?=
+PYTEST_ARGS ?=
+JOBS ?= 2
+
+.PHONY: help lab test setup mxnet kernels doctor release check grade bench clean
+
+help:  ## list the targets
+	@echo "make lab      set up .venv (once) and start JupyterLab on http://127.0.0.1:$(PORT)"
+	@echo "make test     set up (once), build kernels (once), run the whole test suite"
+	@echo "make doctor   environment report (dlsys doctor)"
+	@echo "make release  regenerate release/ from source/ (all labs)"
+	@echo "make check    instructor self-check of every lab (solution full, blank 0, mutants caught)"
+	@echo "make grade LAB=lab01_models SUBMISSIONS=path/to/submissions [JOBS=2]"
+	@echo "make bench    run every benchmark in bench/ (prints ratios measured in one run)"
+	@echo "make clean    remove the virtual environments and test caches"
+
+$(INSTALLED): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "No python3 found. Install Python 3.10 to 3.13 (3.11 recommended) and re-run, or pass PYTHON=/path/to/python3.11." >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 13) else 1)' || { \
+	  echo "$(PYTHON) is Python $$($(PYTHON) -c 'import sys; print(*sys.version_info[:3], sep=".")'); dlsys-lab needs Python 3.10 to 3.13 (3.11 recommended). Install one and re-run, or pass PYTHON=/path/to/python3.11." >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --sys-prefix --name dlsys-lab --display-name "Python 3 (dlsys-lab)" >/dev/null
+	@touch $@
+
+# MXNet 1.9.1 needs NumPy < 1.24, so it lives in its own venv with its own Jupyter kernel, registered in .venv.
+$(MX_INSTALLED): Makefile $(INSTALLED)
+	@test -x $(MXVENV)/bin/python || $(PYTHON) -m venv $(MXVENV)
+	$(MXVENV)/bin/python -m pip install --quiet mxnet==1.9.1 numpy==1.23.5 'scikit-learn<1.4' ipykernel
+	$(MXVENV)/bin/python -m ipykernel install --prefix "$(CURDIR)/$(VENV)" --name mxnet-legacy --display-name "MXNet 1.9 (legacy)" 2>/dev/null
+	@touch $@
+
+setup: $(INSTALLED) $(MX_INSTALLED)  ## install everything (once)
+
+mxnet: $(MX_INSTALLED)
+
+kernels: setup  ## build our C++ kernels once (cached by source hash; a no-op when built)
+	$(BIN)/python -m dlsys_lab.kernels.build
+
+lab: setup
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+test: kernels
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+doctor: setup
+	$(BIN)/dlsys doctor
+
+release: setup
+	$(BIN)/dlsys release --all
+
+check: setup
+	$(BIN)/dlsys check
+
+grade: setup
+	@test -n "$(LAB)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade LAB=lab01_models SUBMISSIONS=path/to/submissions [JOBS=2]" >&2; exit 2; }
+	$(BIN)/dlsys grade $(LAB) $(SUBMISSIONS) --jobs $(JOBS)
+
+bench: kernels
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(MXVENV) .pytest_cache .hypothesis
