@@ -1,0 +1,316 @@
+"""Elementwise ops: arithmetic (broadcasting like NumPy, with Python scalars) and unary functions.
+
+Binary backwards return gradients in the output's shape; the engine sums them back to each input.
+"""
+from __future__ import annotations
+
+import numbers
+
+from .op import Op
+from .tensor import Tensor, make_tensor
+
+
+def constant(data, like: Tensor) -> Tensor:
+    """A Tensor around backend array `data`, on like's device, outside any graph."""
+    return make_tensor(data, like.backend, like.device, None, (), False)
+
+
+def as_tensor(value, like: Tensor) -> Tensor:
+    """`value` itself if it is a Tensor, else a constant Tensor on like's device and dtype."""
+    if isinstance(value, Tensor):
+        return value
+    return Tensor(value, device=like.device, dtype=like.dtype, requires_grad=False)
+
+
+# ---- tensor (op) tensor ------------------------------------------------------------------------
+class Add(Op):
+    __slots__ = ()
+
+    def forward(self, nd, a, b):
+        return nd.add(a, b)
+
+    def backward(self, out_grad, node):
+        return out_grad, out_grad
+
+
+class Sub(Op):
+    __slots__ = ()
+
+    def forward(self, nd, a, b):
+        return nd.sub(a, b)
+
+    def backward(self, out_grad, node):
+        return out_grad, -out_grad
+
+
+class Mul(Op):
+    __slots__ = ()
+
+    def forward(self, nd, a, b):
+        return nd.mul(a, b)
+
+    def backward(self, out_grad, node):
+        a, b = node.inputs
+        return out_grad * b, out_grad * a
+
+
+class Div(Op):
+    __slots__ = ()
+
+    def forward(self, nd, a, b):
+        return nd.div(a, b)
+
+    def backward(self, out_grad, node):
+        a, b = node.inputs
+        grad_a = out_grad / b
+        return grad_a, -grad_a * node
+
+
+# ---- tensor (op) Python scalar ------------------------------------------------------------------
+class ScalarOp(Op):
+    """An op with a Python number `c` fixed at construction."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, c: float):
+        self.c = float(c)
+
+
+class AddScalar(ScalarOp):
+    __slots__ = ()
+
+    def forward(self, nd, a):
+        return nd.add(a, self.c)
+
+    def backward(self, out_grad, node):
+        return (out_grad,)
+
+
+class MulScalar(ScalarOp):
+    __slots__ = ()
+
+    def forward(self, nd, a):
+        return nd.mul(a, self.c)
+
+    def backward(self, out_grad, node):
+        return (out_grad * self.c,)
+
+
+class DivScalar(ScalarOp):
+    __slots__ = ()
+
+    def forward(self, nd, a):
+        return nd.div(a, self.c)
+
+    def backward(self, out_grad, node):
+        return (out_grad / self.c,)
+
+
+class RSubScalar(ScalarOp):
+    """c - a."""
+
+    __slots__ = ()
+
+    def forward(self, nd, a):
+        return nd.rsub(a, self.c)
+
+    def backward(self, out_grad, node):
+        return (-out_grad,)
+
+
+class RDivScalar(ScalarOp):
+    """c / a."""
+
+    __slots__ = ()
+
+    def forward(self, nd, a):
+        return nd.rdiv(a, self.c)
+
+    def backward(self, out_grad, node):
+        (a,) = node.inputs
+        return (-out_grad * node / a,)
+
+
+class PowerScalar(ScalarOp):
+    """a ** c."""
+
+    __slots__ = ()
+
+    def forward(self, nd, a):
+        return nd.power(a, self.c)
+
+    def backward(self, out_grad, node):
+        (a,) = node.inputs
+        if self.c == 0:
+            return (out_grad * 0.0,)
+        return (out_grad * (a ** (self.c - 1)) * self.c,)
+
+
+# ---- unary ----------------------------------------------------------------------------------
+class Neg(Op):
+    __slots__ = ()
+
+    def forward(self, nd, a):
+        return nd.neg(a)
+
+    def backward(self, out_grad, node):
+        return (-out_grad,)
+
+
+class Exp(Op):
+    __slots__ = ()
+
+    def forward(self, nd, a):
+        return nd.exp(a)
+
+    def backward(self, out_grad, node):
+        return (out_grad * node,)
+
+
+class Log(Op):
+    __slots__ = ()
+
+    def forward(self, nd, a):
+        return nd.log(a)
+
+    def backward(self, out_grad, node):
+        return (out_grad / node.inputs[0],)
+
+
+class Tanh(Op):
+    __slots__ = ()
+
+    def forward(self, nd, a):
+        return nd.tanh(a)
+
+    def backward(self, out_grad, node):
+        return (out_grad * (1.0 - node * node),)
+
+
+class Sigmoid(Op):
+    __slots__ = ()
+
+    def forward(self, nd, a):
+        return nd.sigmoid(a)
+
+    def backward(self, out_grad, node):
+        return (out_grad * node * (1.0 - node),)
+
+
+class Sqrt(Op):
+    __slots__ = ()
+
+    def forward(self, nd, a):
+        return nd.sqrt(a)
+
+    def backward(self, out_grad, node):
+        return (out_grad / (node * 2.0),)
+
+
+class ReLU(Op):
+    __slots__ = ()
+
+    def forward(self, nd, a):
+        return nd.maximum(a, 0.0)
+
+    def backward(self, out_grad, node):
+        a = node.inputs[0]
+        nd = a.backend
+        positive = nd.rsub(nd.ge(nd.neg(a.data), 0.0), 1.0)  # 1 where a > 0, so relu'(0) = 0 like torch
+        return (out_grad * constant(positive, a),)
+
+
+class AsType(Op):
+    __slots__ = ("dtype",)
+
+    def __init__(self, dtype: str):
+        self.dtype = dtype
+
+    def forward(self, nd, a):
+        return nd.astype(a, self.dtype)
+
+    def backward(self, out_grad, node):
+        return (out_grad.astype(node.inputs[0].dtype),)
+
+
+_ADD, _SUB, _MUL, _DIV = Add(), Sub(), Mul(), Div()
+_NEG, _EXP, _LOG, _TANH, _SIGMOID, _SQRT, _RELU = Neg(), Exp(), Log(), Tanh(), Sigmoid(), Sqrt(), ReLU()
+
+
+def _is_scalar(x) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def add(a: Tensor, b) -> Tensor:
+    """a + b, broadcasting; b may be a Python number."""
+    return AddScalar(b)(a) if _is_scalar(b) else _ADD(a, as_tensor(b, a))
+
+
+def sub(a: Tensor, b) -> Tensor:
+    """a - b, broadcasting; b may be a Python number."""
+    return AddScalar(-b)(a) if _is_scalar(b) else _SUB(a, as_tensor(b, a))
+
+
+def rsub(a: Tensor, b) -> Tensor:
+    """b - a, broadcasting; b may be a Python number."""
+    return RSubScalar(b)(a) if _is_scalar(b) else _SUB(as_tensor(b, a), a)
+
+
+def mul(a: Tensor, b) -> Tensor:
+    """a * b, broadcasting; b may be a Python number."""
+    return MulScalar(b)(a) if _is_scalar(b) else _MUL(a, as_tensor(b, a))
+
+
+def div(a: Tensor, b) -> Tensor:
+    """a / b, broadcasting; b may be a Python number."""
+    return DivScalar(b)(a) if _is_scalar(b) else _DIV(a, as_tensor(b, a))
+
+
+def rdiv(a: Tensor, b) -> Tensor:
+    """b / a, broadcasting; b may be a Python number."""
+    return RDivScalar(b)(a) if _is_scalar(b) else _DIV(as_tensor(b, a), a)
+
+
+def power(a: Tensor, exponent: float) -> Tensor:
+    """a ** exponent for a Python number exponent."""
+    return PowerScalar(exponent)(a)
+
+
+def neg(a: Tensor) -> Tensor:
+    """-a."""
+    return _NEG(a)
+
+
+def exp(a: Tensor) -> Tensor:
+    """e ** a."""
+    return _EXP(a)
+
+
+def log(a: Tensor) -> Tensor:
+    """Natural logarithm."""
+    return _LOG(a)
+
+
+def tanh(a: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
+    return _TANH(a)
+
+
+def sigmoid(a: Tensor) -> Tensor:
+    """Logistic sigmoid."""
+    return _SIGMOID(a)
+
+
+def sqrt(a: Tensor) -> Tensor:
+    """Square root."""
+    return _SQRT(a)
+
+
+def relu(a: Tensor) -> Tensor:
+    """max(a, 0); its derivative at 0 is 0."""
+    return _RELU(a)
+
+
+def astype(a: Tensor, dtype: str) -> Tensor:
+    """a converted to dtype; the gradient is converted back."""
+    return AsType(dtype)(a)

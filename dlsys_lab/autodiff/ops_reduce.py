@@ -1,0 +1,135 @@
+"""Reductions: sum, mean, max and a fused, numerically stable logsumexp.
+
+`sum_to_shape` is where the engine undoes broadcasting.
+"""
+from __future__ import annotations
+
+from .op import Op
+from .ops_elementwise import constant
+from .tensor import Tensor
+
+
+def normalize_axes(axes, ndim: int, op_name: str) -> tuple[int, ...]:
+    """`axes` (None, an int or a sequence, negatives allowed) as a sorted tuple of non-negative ints."""
+    if axes is None:
+        return tuple(range(ndim))
+    if isinstance(axes, int):
+        axes = (axes,)
+    if ndim == 0:  # like torch, a 0-d tensor accepts axis 0 or -1 and has nothing to reduce
+        if any(axis not in (0, -1) for axis in axes):
+            raise ValueError(f"{op_name}: axes {tuple(axes)} are out of range for a 0-d tensor")
+        return ()
+    result = []
+    for axis in axes:
+        if not -ndim <= axis < ndim:
+            raise ValueError(f"{op_name}: axis {axis} is out of range for a tensor with {ndim} dimensions")
+        result.append(axis % ndim)
+    if len(set(result)) != len(result):
+        raise ValueError(f"{op_name}: repeated axis in {tuple(axes)}")
+    return tuple(sorted(result))
+
+
+def keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    """`shape` with the reduced `axes` kept as size 1."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _grad_to_input(out_grad: Tensor, node: Tensor, axes, keepdims) -> Tensor:
+    """out_grad reshaped to keep the reduced axes, then broadcast to the input's shape."""
+    in_shape = node.inputs[0].shape
+    if not keepdims:
+        out_grad = out_grad.reshape(keepdims_shape(in_shape, axes))
+    return out_grad.broadcast_to(in_shape)
+
+
+class Summation(Op):
+    __slots__ = ("axes", "keepdims")
+
+    def __init__(self, axes: tuple[int, ...], keepdims: bool):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, nd, a):
+        return nd.sum(a, self.axes, self.keepdims)
+
+    def backward(self, out_grad, node):
+        return (_grad_to_input(out_grad, node, self.axes, self.keepdims),)
+
+
+class Max(Op):
+    """Maximum over axes; tied maxima share the gradient equally (like torch.amax)."""
+
+    __slots__ = ("axes", "keepdims")
+
+    def __init__(self, axes: tuple[int, ...], keepdims: bool):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, nd, a):
+        return nd.max(a, self.axes, self.keepdims)
+
+    def backward(self, out_grad, node):
+        a = node.inputs[0]
+        nd = a.backend
+        peak = nd.max(a.data, self.axes, True)
+        is_max = nd.eq(a.data, nd.broadcast_to(peak, a.shape))
+        share = nd.div(is_max, nd.sum(is_max, self.axes, True))
+        return (_grad_to_input(out_grad, node, self.axes, self.keepdims) * constant(share, a),)
+
+
+class LogSumExp(Op):
+    """log(sum(exp(a))) over axes, computed as max + log(sum(exp(a - max))) so it cannot overflow."""
+
+    __slots__ = ("axes", "keepdims")
+
+    def __init__(self, axes: tuple[int, ...], keepdims: bool):
+        self.axes, self.keepdims = axes, keepdims
+
+    def forward(self, nd, a):
+        peak = nd.max(a, self.axes, True)
+        shifted = nd.exp(nd.sub(a, peak))
+        out = nd.add(nd.log(nd.sum(shifted, self.axes, True)), peak)
+        if self.keepdims:
+            return out
+        return nd.reshape(out, tuple(n for i, n in enumerate(nd.shape(a)) if i not in self.axes))
+
+    def backward(self, out_grad, node):
+        a = node.inputs[0]
+        lse = node if self.keepdims else node.reshape(keepdims_shape(a.shape, self.axes))
+        softmax = (a - lse).exp()  # the derivative of logsumexp, built from ops so it differentiates again
+        return (_grad_to_input(out_grad, node, self.axes, self.keepdims) * softmax,)
+
+
+def summation(a: Tensor, axes=None, keepdims: bool = False) -> Tensor:
+    """Sum over axes (None: all)."""
+    return Summation(normalize_axes(axes, a.ndim, "sum"), keepdims)(a)
+
+
+def mean(a: Tensor, axes=None, keepdims: bool = False) -> Tensor:
+    """Mean over axes (None: all)."""
+    shape = a.shape
+    axes = normalize_axes(axes, len(shape), "mean")
+    count = 1
+    for axis in axes:
+        count *= shape[axis]
+    return Summation(axes, keepdims)(a) / count
+
+
+def maximum(a: Tensor, axes=None, keepdims: bool = False) -> Tensor:
+    """Maximum over axes (None: all)."""
+    return Max(normalize_axes(axes, a.ndim, "max"), keepdims)(a)
+
+
+def logsumexp(a: Tensor, axes=None, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(a))) over axes, stable for large inputs."""
+    return LogSumExp(normalize_axes(axes, a.ndim, "logsumexp"), keepdims)(a)
+
+
+def sum_to_shape(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Sum a broadcast gradient back to `shape` (the one place broadcasting is undone)."""
+    g_shape = grad.shape
+    lead = len(g_shape) - len(shape)
+    if lead < 0:
+        raise ValueError(f"cannot sum a gradient of shape {g_shape} back to the larger shape {shape}")
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and g_shape[lead + i] != 1)
+    if axes:
+        grad = Summation(axes, False)(grad)
+    return grad if grad.shape == shape else grad.reshape(shape)

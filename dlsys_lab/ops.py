@@ -1,0 +1,28 @@
+"""The lower-case functional API, `dl.ops.*`: every differentiable operation as a function.
+
+Tensor methods and operators call the same functions.
+"""
+from .autodiff.ops_conv import conv2d, max_pool2d
+from .autodiff.ops_elementwise import (add, astype, div, exp, log, mul, neg, power, relu, sigmoid, sqrt, sub,
+                                       tanh)
+from .autodiff.ops_loss import cross_entropy, one_hot
+from .autodiff.ops_matmul import matmul
+from .autodiff.ops_reduce import logsumexp, maximum, mean, summation
+from .autodiff.ops_shape import broadcast_to, flip, getitem, pad, reshape, split, stack, transpose
+from .autodiff.tensor import Tensor
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """exp(x) normalized to sum 1 along axis, computed stably."""
+    return (x - logsumexp(x, axis, keepdims=True)).exp()
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """log(softmax(x)) along axis, computed stably."""
+    return x - logsumexp(x, axis, keepdims=True)
+
+
+__all__ = ["add", "sub", "mul", "div", "neg", "power", "exp", "log", "relu", "tanh", "sigmoid", "sqrt", "astype",
+           "matmul", "summation", "mean", "maximum", "logsumexp", "softmax", "log_softmax", "cross_entropy",
+           "one_hot", "reshape", "transpose", "broadcast_to", "getitem", "stack", "split", "pad", "flip",
+           "conv2d", "max_pool2d"]
