@@ -1,0 +1,116 @@
+"""The week-1 comparison task: softmax regression or a one-hidden-layer MLP on 8x8 digits.
+
+Every framework gets the same split, the same initial weights, the same batch order and the
+same learning rate, so their accuracies must agree up to float32 rounding.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+
+@dataclass
+class TrainingResult:
+    """What one framework reached: test accuracy and the wall-clock seconds of each epoch."""
+
+    framework: str
+    model: str
+    accuracy: float
+    epoch_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def median_epoch_seconds(self) -> float:
+        """Median seconds per epoch (the number the comparison table shows)."""
+        return statistics.median(self.epoch_seconds)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict (used to pass results back from subprocesses)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainingResult":
+        """The inverse of `to_dict`."""
+        return cls(**data)
+
+
+@dataclass
+class DigitsTask:
+    """Data, hyper-parameters, initial weights and batch order shared by every framework."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    hidden: int = 64
+    epochs: int = 20
+    batch_size: int = 32
+    lr: float = 0.1
+    seed: int = 0
+
+    @classmethod
+    def create(cls, hidden: int = 64, epochs: int = 20, seed: int = 0, **overrides) -> "DigitsTask":
+        """Load scikit-learn's bundled digits (no download), scale to [0, 1], split 80/20 stratified."""
+        from sklearn.datasets import load_digits
+        from sklearn.model_selection import train_test_split
+
+        digits = load_digits()
+        x = (digits.data / 16.0).astype(np.float32)
+        y = digits.target.astype(np.int64)
+        x_train, x_test, y_train, y_test = train_test_split(
+            x, y, test_size=0.2, random_state=seed, stratify=y)
+        return cls(x_train, y_train, x_test, y_test, hidden=hidden, epochs=epochs, seed=seed, **overrides)
+
+    @property
+    def model_name(self) -> str:
+        """'softmax regression' when hidden == 0, else 'MLP 64-H-10'."""
+        return "softmax regression" if self.hidden == 0 else f"MLP 64-{self.hidden}-10"
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        """Widths from input to output: [64, 10] or [64, hidden, 10]."""
+        inner = [self.hidden] if self.hidden else []
+        return [self.x_train.shape[1], *inner, 10]
+
+    def initial_params(self) -> list[np.ndarray]:
+        """[W1, b1, W2, b2, ...] in float32, W of shape (fan_in, fan_out), He-normal, zero biases."""
+        rng = np.random.default_rng(self.seed)
+        params = []
+        for fan_in, fan_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
+            params.append(rng.normal(0.0, np.sqrt(2.0 / fan_in), (fan_in, fan_out)).astype(np.float32))
+            params.append(np.zeros(fan_out, dtype=np.float32))
+        return params
+
+    def epoch_order(self, epoch: int) -> np.ndarray:
+        """The permutation of training rows used in `epoch` (the same for every framework)."""
+        return np.random.default_rng([self.seed, epoch]).permutation(len(self.x_train))
+
+    def batches(self, epoch: int):
+        """The (x, y) minibatches of `epoch` in order; the last one may be smaller."""
+        order = self.epoch_order(epoch)
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            yield self.x_train[rows], self.y_train[rows]
+
+    def accuracy(self, logits) -> float:
+        """Share of test rows whose largest logit is the true class."""
+        return float(np.mean(np.argmax(np.asarray(logits), axis=1) == self.y_test))
+
+    def run(self, framework: str, train_epoch: Callable[[int], object],
+            predict: Callable[[np.ndarray], object]) -> TrainingResult:
+        """Time `train_epoch(epoch)` for each epoch, then score `predict(x_test)`."""
+        seconds = []
+        for epoch in range(self.epochs):
+            start = time.perf_counter()
+            train_epoch(epoch)
+            seconds.append(time.perf_counter() - start)
+        return TrainingResult(framework, self.model_name, self.accuracy(predict(self.x_test)), seconds)
+
+
+def results_agree(results: Sequence[TrainingResult], tolerance: float = 0.02) -> bool:
+    """True when all accuracies lie within `tolerance` of each other (same data, init, order)."""
+    accuracies = [r.accuracy for r in results]
+    return max(accuracies) - min(accuracies) <= tolerance
