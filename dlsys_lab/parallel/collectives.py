@@ -15,10 +15,15 @@ def _ring_neighbours() -> tuple[int, int, int, int]:
 
 
 def _exchange(send: torch.Tensor, recv: torch.Tensor, right: int, left: int) -> int:
-    """Send to the right while receiving from the left; return the bytes sent."""
-    if send.numel() == 0 and recv.numel() == 0:  # both sides skip empty chunks alike
-        return 0
-    handles = [dist.isend(send, right), dist.irecv(recv, left)]
+    """Send to the right while receiving from the left; return the bytes sent.
+
+    Empty chunks (tensors smaller than the ring) are skipped on both ends, which agree on sizes.
+    """
+    handles = []
+    if send.numel():
+        handles.append(dist.isend(send, right))
+    if recv.numel():
+        handles.append(dist.irecv(recv, left))
     for h in handles:
         h.wait()
     return send.numel() * send.element_size()
