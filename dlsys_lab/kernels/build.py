@@ -1,0 +1,194 @@
+"""Builds the compiled backends with torch.utils.cpp_extension, cached by a hash of sources and flags.
+
+`python -m dlsys_lab.kernels.build` builds every backend this machine supports and prints the report.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+KERNELS_DIR = Path(__file__).resolve().parent
+SOURCES = {
+    "cpu": ["cpu/ndarray_cpu.cpp", "cpu/matmul.cpp"],
+    "cuda": ["cuda/bindings.cpp", "cuda/ndarray_cuda.cu"],
+}
+HEADERS = {
+    "cpu": ["common/ops.h", "cpu/strided.h", "cpu/matmul.h"],
+    "cuda": ["common/ops.h", "cuda/ndarray_cuda.h"],
+}
+BASE_CXX_FLAGS = ["-O3", "-std=c++17", "-fopenmp"]
+CUDA_FLAGS = ["-O3", "-std=c++17"]
+BUILD_INFO = "build_info.json"
+_loaded: dict[str, object] = {}
+
+
+class BuildError(RuntimeError):
+    """The kernels could not be built; the message says what to install or set."""
+
+
+def cache_root() -> Path:
+    """Where built kernels live: $DLSYS_KERNEL_CACHE, else ~/.cache/dlsys_lab/kernels."""
+    default = Path.home() / ".cache" / "dlsys_lab" / "kernels"
+    return Path(os.environ.get("DLSYS_KERNEL_CACHE", default))
+
+
+def find_compiler() -> str | None:
+    """The C++ compiler torch will use ($CXX, else c++), or None when there is none."""
+    return shutil.which(os.environ.get("CXX", "c++"))
+
+
+def _cpu_model() -> str:
+    # -march=native code must not be reused on another kind of CPU sharing the same home directory.
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((line for line in f if line.startswith("model name")), platform.processor())
+    except OSError:
+        return platform.processor()
+
+
+def source_hash(backend: str) -> str:
+    """A key for the build: sources, headers, flags, compiler, torch, Python and CPU model."""
+    import torch
+
+    digest = hashlib.sha256()
+    for rel in SOURCES[backend] + HEADERS[backend]:
+        digest.update(rel.encode() + b"\0" + (KERNELS_DIR / rel).read_bytes())
+    for part in (BASE_CXX_FLAGS, CUDA_FLAGS, find_compiler(), torch.__version__, sys.version, _cpu_model()):
+        digest.update(repr(part).encode())
+    return digest.hexdigest()[:16]
+
+
+def build_dir(backend: str) -> Path:
+    """The cache folder of this backend's current sources."""
+    return cache_root() / f"{backend}-{source_hash(backend)}"
+
+
+def module_name(backend: str) -> str:
+    """The extension's import name; it changes with the sources so old and new never clash."""
+    return f"dlsys_{backend}_{source_hash(backend)}"
+
+
+def _compiler_accepts(flag: str) -> bool:
+    result = subprocess.run([find_compiler(), flag, "-x", "c++", "-E", "-", "-o", os.devnull],
+                            input="", capture_output=True, text=True)
+    return result.returncode == 0
+
+
+def cxx_flags() -> list[str]:
+    """The C++ flags of a build: -O3, OpenMP, and -march=native where the compiler accepts it."""
+    return BASE_CXX_FLAGS + (["-march=native"] if _compiler_accepts("-march=native") else [])
+
+
+def cuda_unavailable_reason() -> str | None:
+    """Why the cuda backend cannot run here, or None when it can."""
+    import torch
+
+    if torch.version.cuda is None:
+        return f"torch {torch.__version__} was built without CUDA (install a CUDA build of torch)"
+    if not torch.cuda.is_available():
+        return "no GPU: torch.cuda.is_available() is False"
+    if shutil.which("nvcc") is None and not os.environ.get("CUDA_HOME"):
+        return "no CUDA toolkit: nvcc not found (install it or set CUDA_HOME)"
+    return None
+
+
+def _import_built(backend: str, directory: Path):
+    name = module_name(backend)
+    path = next(directory.glob(f"{name}*.so"), None) or next(directory.glob(f"{name}*.pyd"))
+    loader = importlib.machinery.ExtensionFileLoader(name, str(path))
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def _compile(backend: str, directory: Path, verbose: bool):
+    from torch.utils import cpp_extension
+
+    if find_compiler() is None:
+        raise BuildError("no C++ compiler found: install g++ (apt-get install g++) or set CXX to one")
+    if backend == "cuda" and (reason := cuda_unavailable_reason()):
+        raise BuildError(f"cannot build the cuda kernels: {reason}")
+    directory.mkdir(parents=True, exist_ok=True)
+    print(f"dlsys_lab: compiling the {backend} kernels into {directory} (first use; about 30-60 s)...",
+          file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    flags = cxx_flags()
+    try:
+        module = cpp_extension.load(
+            name=module_name(backend),
+            sources=[str(KERNELS_DIR / rel) for rel in SOURCES[backend]],
+            extra_cflags=flags, extra_ldflags=["-fopenmp"],
+            extra_cuda_cflags=CUDA_FLAGS if backend == "cuda" else None,
+            build_directory=str(directory), verbose=verbose)
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as err:
+        raise BuildError(f"building the {backend} kernels failed ({err}); rerun "
+                         f"`python -m dlsys_lab.kernels.build --verbose` to see the compiler output") from err
+    seconds = time.perf_counter() - start
+    info = {"backend": backend, "build_seconds": round(seconds, 1), "flags": flags,
+            "matmul_steps": list(module.MATMUL_STEPS), "built_at": time.strftime("%Y-%m-%d %H:%M:%S")}
+    tmp = directory / f"{BUILD_INFO}.{os.getpid()}"
+    tmp.write_text(json.dumps(info, indent=1))
+    tmp.replace(directory / BUILD_INFO)  # atomic: other processes see a finished build or none
+    print(f"dlsys_lab: built the {backend} kernels in {seconds:.1f} s", file=sys.stderr, flush=True)
+    return module
+
+
+def build(backend: str = "cpu", verbose: bool = False):
+    """The backend's extension module: imported from the cache, or compiled first (once)."""
+    if backend not in SOURCES:
+        raise ValueError(f"unknown backend {backend!r}; compiled backends are: {', '.join(SOURCES)}")
+    if backend not in _loaded:
+        import torch  # noqa: F401  (loads libtorch, which the extension links against)
+
+        directory = build_dir(backend)
+        if (directory / BUILD_INFO).exists():
+            _loaded[backend] = _import_built(backend, directory)
+        else:
+            _loaded[backend] = _compile(backend, directory, verbose)
+    return _loaded[backend]
+
+
+def build_info(backend: str) -> dict | None:
+    """What the cached build recorded (time, flags, matmul steps), or None when not built yet."""
+    path = build_dir(backend) / BUILD_INFO
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def report() -> str:
+    """Lines for `dlsys doctor`: each compiled backend, built or not, its cache and matmul steps."""
+    lines = [f"kernel cache: {cache_root()}", f"C++ compiler: {find_compiler() or 'none found (install g++)'}"]
+    for backend in SOURCES:
+        info = build_info(backend)
+        if info:
+            lines.append(f"{backend}: built in {info['build_seconds']} s ({' '.join(info['flags'])}) at "
+                         f"{build_dir(backend)}; matmul steps: {', '.join(info['matmul_steps'])}")
+        elif backend == "cuda" and (reason := cuda_unavailable_reason()):
+            lines.append(f"cuda: not built: {reason}")
+        else:
+            lines.append(f"{backend}: not built yet (built on first use, or run python -m dlsys_lab.kernels.build)")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the cpu kernels (and cuda where usable), then print the report."""
+    argv = sys.argv[1:] if argv is None else argv
+    verbose = "--verbose" in argv
+    build("cpu", verbose=verbose)
+    if cuda_unavailable_reason() is None:
+        build("cuda", verbose=verbose)
+    print(report())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

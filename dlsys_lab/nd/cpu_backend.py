@@ -1,0 +1,294 @@
+"""The `cpu` backend: the backend protocol over our strided NDArray and the C++ kernels.
+
+`StridedBackend` holds everything the `cpu` and `cuda` backends share; only the extension differs.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+import torch
+
+from .ndarray import NDArray, broadcast_shapes, compact_strides
+
+_TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+class StridedBackend:
+    """The protocol implemented with NDArrays whose storage lives on `torch_device`."""
+
+    name = "strided"
+    torch_device = "cpu"
+
+    def __init__(self):
+        self._ext = None
+        self._error = None
+
+    # availability and the extension ------------------------------------------------------
+    def _build(self):
+        """The compiled extension module (built or loaded from the cache on first use)."""
+        raise NotImplementedError
+
+    @property
+    def ext(self):
+        """The extension module; raises the build error with its fix when it cannot be had."""
+        if self._ext is None:
+            if self._error is None:
+                try:
+                    self._ext = self._build()
+                    self._codes = {name: i for i, name in enumerate(self._ext.OPS)}
+                    self._steps = list(self._ext.MATMUL_STEPS)
+                except RuntimeError as err:
+                    self._error = err
+            if self._error is not None:
+                raise RuntimeError(f"device '{self.name}' is unavailable: {self._error}")
+        return self._ext
+
+    def available(self):
+        try:
+            self.ext
+        except RuntimeError:
+            return False
+        return True
+
+    def status(self):
+        if not self.available():
+            return f"unavailable: {self._error}"
+        return f"usable: our kernels, {self._ext.num_threads()} threads, matmul steps {', '.join(self._steps)}"
+
+    # checks ---------------------------------------------------------------------------
+    def _check(self, a):
+        if a.__class__ is not NDArray or a.backend is not self:
+            where = f"on device '{a.device}'" if isinstance(a, NDArray) else f"a {type(a).__module__}.{type(a).__name__}"
+            raise TypeError(f"expected an NDArray on device '{self.name}', got {where}; "
+                            f"move it with from_numpy(...) or Tensor.to('{self.name}')")
+
+    @staticmethod
+    def _scalar(b):
+        if isinstance(b, numbers.Real) or (isinstance(b, np.ndarray) and b.ndim == 0):
+            return float(b)
+        raise TypeError(f"expected an NDArray or a Python scalar, got {type(b).__name__}; convert it with from_numpy")
+
+    def _new(self, storage, shape):
+        return NDArray(storage, shape, compact_strides(shape), 0, self)
+
+    def _same_dtype(self, a, b):
+        if a.storage.dtype == b.storage.dtype:
+            return a, b
+        return self.astype(a, "float64"), self.astype(b, "float64")  # NumPy's promotion
+
+    # conversion and creation ------------------------------------------------------------
+    def from_numpy(self, a):
+        a = np.asarray(a)
+        if a.dtype.name not in _TORCH_DTYPES:
+            raise TypeError(f"arrays of dtype {a.dtype} are not supported on device '{self.name}'; "
+                            f"convert with .astype('float32') or .astype('float64') first")
+        flat = torch.from_numpy(np.array(a, order="C", copy=True).reshape(-1))
+        return self._new(flat.to(self.torch_device), a.shape)
+
+    def to_numpy(self, a):
+        self._check(a)
+        a = a.compact()
+        flat = a.storage[a.offset:a.offset + a.size]
+        return flat.cpu().numpy().reshape(a.shape)
+
+    def full(self, shape, value, dtype):
+        if dtype not in _TORCH_DTYPES:
+            raise TypeError(f"dtype {dtype!r} is not supported; use 'float32' or 'float64'")
+        shape = tuple(shape)
+        storage = torch.full((math.prod(shape),), float(value), dtype=_TORCH_DTYPES[dtype], device=self.torch_device)
+        return self._new(storage, shape)
+
+    def astype(self, a, dtype):
+        self._check(a)
+        if dtype not in _TORCH_DTYPES:
+            raise TypeError(f"dtype {dtype!r} is not supported; use 'float32' or 'float64'")
+        if a.dtype == dtype:
+            return a
+        return self._new(self.ext.cast(a.storage, a.shape, a.strides, a.offset, dtype == "float64"), a.shape)
+
+    def shape(self, a):
+        return a.shape
+
+    def dtype(self, a):
+        return a.dtype
+
+    def copy(self, a):
+        """A compact copy of a (the strided-copy kernel, also behind compact())."""
+        return self._unary("copy", a)
+
+    # elementwise ----------------------------------------------------------------------
+    def _binary(self, op, a, b):
+        self._check(a)
+        if b.__class__ is NDArray:
+            self._check(b)
+            a, b = self._same_dtype(a, b)
+            shape = a.shape
+            if b.shape != shape:
+                shape = broadcast_shapes(a.shape, b.shape)
+                a, b = a.broadcast_to(shape), b.broadcast_to(shape)
+            flat = self.ext.ewise(self._codes[op], a.storage, a.strides, a.offset, b.storage, b.strides, b.offset,
+                                  0.0, shape)
+        else:
+            shape = a.shape
+            flat = self.ext.ewise(self._codes[op], a.storage, a.strides, a.offset, None, (), 0, self._scalar(b), shape)
+        return self._new(flat, shape)
+
+    def _reversed(self, op, a, b):
+        """op(b, a) for a Python scalar b."""
+        self._check(a)
+        flat = self.ext.ewise(self._codes[op], None, (), 0, a.storage, a.strides, a.offset, self._scalar(b), a.shape)
+        return self._new(flat, a.shape)
+
+    def _unary(self, op, a):
+        self._check(a)
+        flat = self.ext.ewise(self._codes[op], a.storage, a.strides, a.offset, None, (), 0, 0.0, a.shape)
+        return self._new(flat, a.shape)
+
+    def add(self, a, b): return self._binary("add", a, b)
+    def sub(self, a, b): return self._binary("sub", a, b)
+    def mul(self, a, b): return self._binary("mul", a, b)
+    def div(self, a, b): return self._binary("div", a, b)
+    def maximum(self, a, b): return self._binary("maximum", a, b)
+    def eq(self, a, b): return self._binary("eq", a, b)
+    def ge(self, a, b): return self._binary("ge", a, b)
+    def power(self, a, exponent): return self._binary("power", a, self._scalar(exponent))
+    def rsub(self, a, b): return self._reversed("sub", a, b)
+    def rdiv(self, a, b): return self._reversed("div", a, b)
+    def neg(self, a): return self._unary("neg", a)
+    def exp(self, a): return self._unary("exp", a)
+    def log(self, a): return self._unary("log", a)
+    def tanh(self, a): return self._unary("tanh", a)
+    def sqrt(self, a): return self._unary("sqrt", a)
+    def sigmoid(self, a): return self._unary("sigmoid", a)
+
+    # reductions ---------------------------------------------------------------------------
+    def _reduce(self, reduction, a, axes, keepdims):
+        self._check(a)
+        ndim = a.ndim
+        axes = tuple(range(ndim)) if axes is None else (axes,) if isinstance(axes, int) else tuple(axes)
+        if any(not -ndim <= ax < max(ndim, 1) for ax in axes):
+            raise ValueError(f"axes {axes} out of range for an array of shape {a.shape}")
+        reduced = {ax % ndim for ax in axes} if ndim else set()
+        kept = [d for d in range(ndim) if d not in reduced]
+        order = kept + sorted(reduced)  # the kernel reduces the trailing axes
+        flat = self.ext.reduce(reduction, a.storage, [a.shape[d] for d in order], [a.strides[d] for d in order],
+                               a.offset, len(kept))
+        if keepdims:
+            shape = tuple(1 if d in reduced else a.shape[d] for d in range(ndim))
+        else:
+            shape = tuple(a.shape[d] for d in kept)
+        return self._new(flat, shape)
+
+    def sum(self, a, axes=None, keepdims=False):
+        return self._reduce(0, a, axes, keepdims)
+
+    def max(self, a, axes=None, keepdims=False):
+        if a.size == 0:
+            raise ValueError(f"max of an empty array (shape {a.shape}) has no value")
+        return self._reduce(1, a, axes, keepdims)
+
+    # linear algebra ---------------------------------------------------------------------
+    def matmul(self, a, b, step=None):
+        """a @ b, batched like np.matmul; step names one matmul optimization (default: fastest)."""
+        self._check(a), self._check(b)
+        if a.ndim < 2 or b.ndim < 2:
+            raise ValueError(f"matmul needs arrays with at least 2 dimensions, got shapes {a.shape} and {b.shape}")
+        (m, k), (k2, n) = a.shape[-2:], b.shape[-2:]
+        if k != k2:
+            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align ({k} != {k2})")
+        code = self._step_code(step)
+        a, b = self._same_dtype(a, b)
+        batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        a_offsets = _batch_offsets(a.broadcast_to(batch + (m, k)), batch)
+        b_offsets = _batch_offsets(b.broadcast_to(batch + (k, n)), batch)
+        flat = self.ext.matmul(code, a.storage, a_offsets, a.strides[-2], a.strides[-1],
+                               b.storage, b_offsets, b.strides[-2], b.strides[-1], m, n, k)
+        return self._new(flat, batch + (m, n))
+
+    def _step_code(self, step):
+        if step is None:
+            return len(self._steps) - 1 if self._ext else len(self.ext.MATMUL_STEPS) - 1
+        if step not in self._steps:
+            raise ValueError(f"unknown matmul step {step!r}; steps on '{self.name}' are: {', '.join(self._steps)}")
+        return self._steps.index(step)
+
+    # shapes and views -----------------------------------------------------------------
+    def reshape(self, a, shape): self._check(a); return a.reshape(shape)
+    def permute(self, a, axes): self._check(a); return a.permute(axes)
+    def broadcast_to(self, a, shape): self._check(a); return a.broadcast_to(shape)
+    def getitem(self, a, index): self._check(a); return a[index]
+    def flip(self, a, axes): self._check(a); return a.flip(axes)
+
+    def setitem(self, a, index, value):
+        self._check(a)
+        self.assign(a[index], value)
+
+    def assign(self, view, value):
+        """Writes a scalar or an NDArray (broadcast to the view's shape) into the view, in place."""
+        if value.__class__ is NDArray:
+            self._check(value)
+            if value.dtype != view.dtype:
+                value = self.astype(value, view.dtype)
+            if value.storage.data_ptr() == view.storage.data_ptr():
+                value = self.copy(value)  # the source may overlap the destination
+            value = value.broadcast_to(view.shape)
+            self.ext.ewise_into(self._codes["copy"], value.storage, value.strides, value.offset, None, (), 0, 0.0,
+                                view.storage, view.strides, view.offset, view.shape)
+        else:
+            self.ext.ewise_into(self._codes["copy"], None, (), 0, None, (), 0, self._scalar(value),
+                                view.storage, view.strides, view.offset, view.shape)
+
+    def stack(self, arrays, axis):
+        arrays = list(arrays)
+        for a in arrays:
+            self._check(a)
+        if not arrays or any(a.shape != arrays[0].shape for a in arrays):
+            raise ValueError(f"stack needs at least one array, all of one shape; got {[a.shape for a in arrays]}")
+        first = arrays[0]
+        axis = axis % (first.ndim + 1)
+        shape = first.shape[:axis] + (len(arrays),) + first.shape[axis:]
+        out = self.full(shape, 0.0, first.dtype)
+        for i, a in enumerate(arrays):
+            out[(slice(None),) * axis + (i,)] = a
+        return out
+
+    def pad(self, a, widths):
+        self._check(a)
+        widths = tuple(tuple(w) for w in widths)
+        if len(widths) != a.ndim or any(lo < 0 or hi < 0 for lo, hi in widths):
+            raise ValueError(f"pad widths {widths} must give (before, after) >= 0 for each of the {a.ndim} axes")
+        out = self.full(tuple(s + lo + hi for s, (lo, hi) in zip(a.shape, widths)), 0.0, a.dtype)
+        out[tuple(slice(lo, lo + s) for s, (lo, _) in zip(a.shape, widths))] = a
+        return out
+
+    def as_strided(self, a, shape, strides):
+        self._check(a)
+        a = a.compact()
+        shape, strides = tuple(shape), tuple(strides)
+        reach = sum((s - 1) * st for s, st in zip(shape, strides) if s > 0)
+        if len(shape) != len(strides) or min(strides, default=0) < 0 or (math.prod(shape) and reach >= a.size):
+            raise ValueError(f"as_strided: shape {shape} with strides {strides} reaches outside the "
+                             f"{a.size} elements of the array")
+        return NDArray(a.storage, shape, strides, a.offset, self)
+
+
+def _batch_offsets(a, batch):
+    """The offset of each matrix in a (already broadcast to batch + 2 dims), in row-major batch order."""
+    if not batch:
+        return [a.offset]
+    index = np.indices(batch).reshape(len(batch), -1)
+    return (a.offset + np.asarray(a.strides[:-2]) @ index).tolist()
+
+
+class CpuBackend(StridedBackend):
+    """Our C++ kernels (OpenMP, AVX2 matmul) on the host CPU."""
+
+    name = "cpu"
+    torch_device = "cpu"
+
+    def _build(self):
+        from dlsys_lab.kernels.build import build
+
+        return build("cpu")
