@@ -1,0 +1,162 @@
+"""The trusted side of grading one notebook: solution cells run in the sandbox, test cells run here
+against the judge's own oracles, and points are decided here from what the test code computes."""
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import math
+import traceback
+from dataclasses import asdict, dataclass, field
+
+from autograder import cells
+from autograder.remote import Remote, SandboxGone, StudentError
+
+
+@dataclass
+class TestResult:
+    """The outcome of one graded test cell."""
+    grade_id: str
+    points: float
+    score: float
+    message: str
+    hidden: bool
+    source: str = ""          # only for public tests; hidden test source never leaves the judge
+
+
+@dataclass
+class NotebookResult:
+    """Every test of one notebook, with a status naming what went wrong, if anything."""
+    notebook: str
+    tests: list[TestResult] = field(default_factory=list)
+    status: str = "ok"
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """JSON-able form."""
+        return asdict(self)
+
+
+class _Magics:
+    """get_ipython() inside the judge: author cells' magics do nothing there."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def student_cells(student_nb) -> tuple[dict[str, str], list[str]]:
+    """Solution sources by grade id, and problems found (duplicates)."""
+    sources: dict[str, str] = {}
+    problems = []
+    for cell in student_nb.cells:
+        grade_id = cells.nbgrader_meta(cell).get("grade_id")
+        if grade_id is None or cell.get("cell_type") != "code":
+            continue
+        if grade_id in sources:
+            problems.append(f"cell '{grade_id}' appears twice; the first copy was graded")
+            continue
+        sources[grade_id] = cell.get("source", "")
+    return sources, problems
+
+
+def grade_notebook(name: str, source_nb, student_nb, remote: Remote) -> NotebookResult:
+    """Grade student_nb against the trusted source_nb through the sandbox behind remote."""
+    result = NotebookResult(name)
+    answers, result.problems = student_cells(student_nb)
+    answer_names = set().union(*[cells.bound_names(c.source) for c in source_nb.cells
+                                 if cells.role(c) == cells.SOLUTION])
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "get_ipython": _Magics}
+    tests = {t.grade_id: t for t in cells.test_cells(source_nb)}
+    try:
+        for cell in source_nb.cells:
+            kind, grade_id = cells.role(cell), cells.nbgrader_meta(cell).get("grade_id", "")
+            if kind == cells.SOLUTION:
+                _run_solution(grade_id, answers, remote, result)
+            elif kind == cells.AUTHOR:
+                remote.run(cell.source, f"cell '{grade_id or 'setup'}'")
+                _fetch_answers(cell.source, answer_names, namespace, remote)
+                _exec_author(cell.source, namespace)
+            elif kind == cells.TEST:
+                _fetch_answers(cell.source, answer_names, namespace, remote)
+                result.tests.append(run_test(tests[grade_id], namespace))
+                if grade_id not in answers:
+                    result.problems.append(f"test cell '{grade_id}' was missing; the course copy was used")
+    except SandboxGone as gone:
+        result.status = gone.cause
+        done = {t.grade_id for t in result.tests}
+        result.tests += [TestResult(t.grade_id, t.points, 0.0, f"not run: {gone.cause}", t.hidden)
+                         for t in tests.values() if t.grade_id not in done]
+    return result
+
+
+def _run_solution(grade_id, answers, remote, result) -> None:
+    if grade_id not in answers:
+        result.problems.append(f"solution cell '{grade_id}' is missing")
+        return
+    error = remote.run(answers[grade_id], f"cell '{grade_id}'")
+    if error and "MemoryError" in error["type"] and result.status == "ok":
+        result.status = f"memory: cell '{grade_id}' ran out of memory ({error['type']})"
+
+
+def _fetch_answers(source: str, answer_names: set[str], namespace: dict, remote: Remote) -> None:
+    """Bind each student answer the cell reads to a fresh value or proxy from the sandbox."""
+    for name in sorted(cells.read_names(source) & answer_names):
+        try:
+            namespace[name] = remote.value({"op": "get", "name": name}, name)
+        except StudentError:
+            namespace.pop(name, None)
+
+
+def _exec_author(source: str, namespace: dict) -> None:
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            exec(compile(cells.python_source(source), "<author cell>", "exec"), namespace)
+    except SandboxGone:
+        raise
+    except Exception:
+        pass  # a student answer broke the author's code; the tests that need it will say so
+
+
+def run_test(test: cells.TestCell, namespace: dict) -> TestResult:
+    """Run one test cell in the judge; points from its outcome or from its last expression's value."""
+    code = cells.python_source(test.source)
+    tree = ast.parse(code)
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    filename = f"<test {test.grade_id}>"
+    shown = "" if test.hidden else test.source
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            exec(compile(tree, filename, "exec"), namespace)
+            value = eval(compile(ast.Expression(last.value), filename, "eval"), namespace) if last else None
+    except SandboxGone:
+        raise
+    except AssertionError as exc:
+        return TestResult(test.grade_id, test.points, 0.0, _assert_message(exc, code, filename, test.hidden),
+                          test.hidden, shown)
+    except StudentError as exc:
+        return TestResult(test.grade_id, test.points, 0.0, str(exc), test.hidden, shown)
+    except Exception as exc:
+        return TestResult(test.grade_id, test.points, 0.0, f"{type(exc).__name__}: {exc}", test.hidden, shown)
+    score = partial_credit(value, test.points)
+    message = "passed" if score == test.points else f"partial credit {score:g} of {test.points:g}"
+    return TestResult(test.grade_id, test.points, score, message, test.hidden, shown)
+
+
+def partial_credit(value, points: float) -> float:
+    """nbgrader's rule, computed by the judge: a number in [0, points] is the score, else full points."""
+    import numbers
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        number = float(value)
+        if math.isfinite(number) and 0 <= number <= points:
+            return number
+    return points
+
+
+def _assert_message(exc: AssertionError, code: str, filename: str, hidden: bool) -> str:
+    if exc.args and str(exc.args[0]):
+        return str(exc.args[0])
+    if hidden:
+        return "a hidden check failed"
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    line = code.splitlines()[lines[-1] - 1].strip() if lines else "assert"
+    return f"check failed: {line}"

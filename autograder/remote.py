@@ -1,0 +1,120 @@
+"""The judge's view of the sandbox: requests with deadlines, and proxies for the student's objects.
+Only plain data comes back; a proxy forwards attribute access and calls, never dunder protocols."""
+from __future__ import annotations
+
+import time
+
+from autograder import wire
+
+
+class SandboxGone(BaseException):
+    """The sandbox timed out, crashed or broke the protocol; a BaseException so tests cannot swallow it."""
+
+    def __init__(self, cause: str):
+        super().__init__(cause)
+        self.cause = cause
+
+
+class StudentError(Exception):
+    """The student's code raised while the judge was asking it something."""
+
+
+class Remote:
+    """The channel to one sandbox, with a per-request and a whole-notebook deadline."""
+
+    def __init__(self, read_fd: int, write_fd: int, cell_timeout: float, notebook_deadline: float,
+                 max_bytes: int):
+        self.read_fd, self.write_fd = read_fd, write_fd
+        self.cell_timeout, self.notebook_deadline, self.max_bytes = cell_timeout, notebook_deadline, max_bytes
+        self.gone: SandboxGone | None = None
+        self.what = ""
+
+    def request(self, header: dict, blobs=()):
+        """Send a request and wait for its reply (header, blobs)."""
+        if self.gone:
+            raise self.gone
+        now = time.monotonic()
+        per_cell = now + self.cell_timeout
+        deadline = min(per_cell, self.notebook_deadline)
+        try:
+            wire.send(self.write_fd, header, blobs)
+            reply, out = wire.receive(self.read_fd, deadline, self.max_bytes)
+        except wire.ChannelTimeout:
+            limit = (f"{self.cell_timeout:g} s per cell" if per_cell <= self.notebook_deadline
+                     else "the time limit for the notebook")
+            self.gone = SandboxGone(f"timeout: {self.what} ran over {limit}")
+        except wire.ChannelClosed:
+            self.gone = SandboxGone(f"crashed: the notebook's process died during {self.what}")
+        except (wire.ProtocolError, ValueError, KeyError) as exc:
+            self.gone = SandboxGone(f"crashed: the notebook's process broke the protocol ({exc})")
+        if self.gone:
+            raise self.gone
+        return reply, out
+
+    def run(self, code: str, what: str) -> dict | None:
+        """Run a cell in the sandbox; returns the error it raised (type, message) or None."""
+        self.what = what
+        reply, _ = self.request({"op": "run", "code": code})
+        return None if reply.get("ok") is True else _error_of(reply)
+
+    def value(self, header: dict, label: str, blobs=()):
+        """The decoded answer to a get/getattr/call/getitem/len request."""
+        self.what = label
+        reply, out = self.request(header, blobs)
+        if reply.get("ok") is not True:
+            error = _error_of(reply)
+            raise StudentError(f"{label} raised {error['type']}: {error['message']}")
+        try:
+            return wire.decode(reply.get("value"), out, lambda t: RemoteObject(self, t, label))
+        except (wire.ProtocolError, ValueError, KeyError, TypeError, IndexError) as exc:
+            self.gone = SandboxGone(f"crashed: the notebook's process sent malformed data ({exc})")
+            raise self.gone from None
+
+
+def _error_of(reply) -> dict:
+    error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+    return {"type": str(error.get("type", "Error"))[:100], "message": str(error.get("message", ""))[:2000]}
+
+
+class RemoteObject:
+    """A handle on an object that lives in the sandbox (a student function, class, instance...)."""
+    __slots__ = ("_remote", "_ref", "_label")
+
+    def __init__(self, remote: Remote, tree: dict, label: str):
+        object.__setattr__(self, "_remote", remote)
+        object.__setattr__(self, "_ref", int(tree["id"]))
+        object.__setattr__(self, "_label", label)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._remote.value({"op": "getattr", "ref": self._ref, "name": name}, f"{self._label}.{name}")
+
+    def __call__(self, *args, **kwargs):
+        tree, blobs = wire.encode((list(args), kwargs), _handle_for_remote)
+        return self._remote.value({"op": "call", "ref": self._ref, "args": tree}, f"{self._label}(...)", blobs)
+
+    def __getitem__(self, key):
+        tree, blobs = wire.encode(key, _handle_for_remote)
+        return self._remote.value({"op": "getitem", "ref": self._ref, "key": tree}, f"{self._label}[...]", blobs)
+
+    def __len__(self) -> int:
+        n = self._remote.value({"op": "len", "ref": self._ref}, f"len({self._label})")
+        if type(n) is not int or n < 0:
+            raise TypeError(f"len({self._label}) is not a non-negative int")
+        return n
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self):
+        raise TypeError(f"{self._label} is an object of the student's, not a plain value; return a bool or a number")
+
+    def __repr__(self) -> str:
+        return f"<student object {self._label}>"
+
+
+def _handle_for_remote(value):
+    if isinstance(value, RemoteObject):
+        return {"t": "ref", "id": value._ref}
+    raise TypeError(f"cannot pass a {type(value).__name__} into student code; pass arrays, numbers, lists or dicts")
