@@ -11,7 +11,7 @@ from dlsys_lab.viz.graph_stepper import GraphStepper
 def torch_gradient(x1, x2):
     a = torch.tensor(x1, dtype=torch.float64, requires_grad=True)
     b = torch.tensor(x2, dtype=torch.float64, requires_grad=True)
-    out = torch.log(a) + a * b - torch.sin(b)
+    out = torch.log(a) + a * b - torch.tanh(b)
     out.backward()
     return out.item(), a.grad.item(), b.grad.item()
 
@@ -49,7 +49,7 @@ def test_controls_change_what_is_drawn():
     stepper.step.value = stepper.step.max
     texts_end = [t.get_text() for t in stepper.ax.texts]
     assert texts_end != texts_start
-    _, d1, _ = torch_gradient(2.0, 5.0)
+    _, d1, _ = torch_gradient(stepper.x1.value, stepper.x2.value)
     assert f"grad {d1:.4g}" in stepper.node_texts()["x1"]
     stepper.mode.value = "forward d/dx2"
     assert stepper.step.max == len(stepper.graph.nodes) - 1

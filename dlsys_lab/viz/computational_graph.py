@@ -20,13 +20,13 @@ class GraphNode:
     partials: Callable[..., tuple[float, ...]] | None = None
 
 
-# f(x1, x2) = ln(x1) + x1 * x2 - sin(x2): the textbook example (Griewank & Walther; Baydin et al.)
+# f(x1, x2) = ln(x1) + x1 * x2 - tanh(x2): the textbook example with tanh for sin (every framework has tanh)
 EXAMPLE_NODES = (
     GraphNode("x1", "x1"),
     GraphNode("x2", "x2"),
     GraphNode("v1", "ln x1", ("x1",), math.log, lambda a: (1 / a,)),
     GraphNode("v2", "x1 * x2", ("x1", "x2"), lambda a, b: a * b, lambda a, b: (b, a)),
-    GraphNode("v3", "sin x2", ("x2",), math.sin, lambda a: (math.cos(a),)),
+    GraphNode("v3", "tanh x2", ("x2",), math.tanh, lambda a: (1 - math.tanh(a) ** 2,)),
     GraphNode("v4", "v1 + v2", ("v1", "v2"), lambda a, b: a + b, lambda a, b: (1.0, 1.0)),
     GraphNode("f", "v4 - v3", ("v4", "v3"), lambda a, b: a - b, lambda a, b: (1.0, -1.0)),
 )

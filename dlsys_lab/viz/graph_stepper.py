@@ -14,7 +14,7 @@ MODES = ("reverse", "forward d/dx1", "forward d/dx2")
 class GraphStepper:
     """A step slider, a mode switch and input boxes over a drawing of the graph."""
 
-    def __init__(self, graph: ComputationalGraph | None = None, layout=None, x1: float = 2.0, x2: float = 5.0):
+    def __init__(self, graph: ComputationalGraph | None = None, layout=None, x1: float = 2.0, x2: float = 1.0):
         import ipywidgets as widgets
         import matplotlib.pyplot as plt
 
