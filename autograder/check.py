@@ -1,0 +1,104 @@
+"""`dlsys check [LAB]`: the instructor's self-check of a lab. The solution scores full marks, the blank
+release scores 0 without grader errors, and every graded test is failed by at least one kept mutant."""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from autograder import course, mutants, sandbox
+from autograder.cells import test_cells
+from autograder.grade import Options, lab_tests, make_tasks, run_tasks
+
+
+@dataclass
+class LabCheck:
+    """The outcome of checking one lab."""
+    lab: str
+    tests: int = 0
+    mutants: int = 0
+    caught: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def _scores(result: dict) -> tuple[dict[str, float], str]:
+    if "error" in result:
+        return {}, result["error"]
+    statuses = [nb["status"] for nb in result["notebooks"] if nb["status"] != "ok"]
+    return {t["grade_id"]: t["score"] for nb in result["notebooks"] for t in nb["tests"]}, "; ".join(statuses)
+
+
+def check_lab(root: Path, lab: str, options: Options) -> LabCheck:
+    """Grade the solution, the blank release and every mutant of a lab, and judge the tests by them."""
+    sources = course.notebooks(root, lab)
+    releases = course.notebooks(root, lab, "release") if (root / "release" / lab).is_dir() else {}
+    test_ids, max_score = lab_tests(sources)
+    points = {t.grade_id: t.points for p in sources.values() for t in test_cells(nbformat.read(p, as_version=4))}
+    outcome = LabCheck(lab, tests=len(test_ids))
+    if not releases:
+        outcome.failures.append(f"release/{lab} is missing; run `dlsys release {lab}`")
+        return outcome
+    kept = mutants.load_mutants(root / "source" / lab, next(iter(sources)))
+    outcome.mutants = len(kept)
+    with tempfile.TemporaryDirectory(prefix="dlsys-check-") as temp:
+        jobs = {"solution": dict(sources), "blank": dict(releases)}
+        for mutant in kept:
+            folder = Path(temp) / mutant.name
+            folder.mkdir()
+            nbformat.write(mutants.apply(nbformat.read(sources[mutant.notebook], as_version=4), mutant),
+                           folder / mutant.notebook)
+            jobs[f"mutant:{mutant.name}"] = {**sources, mutant.notebook: folder / mutant.notebook}
+        results = run_tasks(make_tasks(jobs, sources, options, [str(root.resolve()), temp]), sources, options)
+    solution, status = _scores(results["solution"])
+    if status or sum(solution.values()) != max_score:
+        outcome.failures.append(f"solution scores {sum(solution.values()):g}/{max_score:g} {status}".strip())
+    blank, status = _scores(results["blank"])
+    if status or sum(blank.values()) != 0 or set(blank) != set(test_ids):
+        outcome.failures.append(f"blank release scores {sum(blank.values()):g} (want 0) {status}".strip())
+    covered = set()
+    for mutant in kept:
+        scores, status = _scores(results[f"mutant:{mutant.name}"])
+        lost = {t for t in test_ids if scores.get(t, 0.0) < points[t]}
+        if status.startswith(("error", "grader")) or not lost:
+            outcome.failures.append(f"mutant {mutant.name} ({mutant.description}) loses no points {status}".strip())
+        else:
+            outcome.caught += 1
+            covered |= lost
+    for test_id in test_ids:
+        if test_id not in covered:
+            outcome.failures.append(f"no mutant fails {test_id}; add one under source/{lab}/mutants/")
+    return outcome
+
+
+def table(checks: list[LabCheck]) -> str:
+    """The per-lab table: tests, mutants, mutants caught, verdict."""
+    width = max([3] + [len(c.lab) for c in checks])
+    lines = [f"{'lab':<{width}}  tests  mutants  caught  verdict"]
+    for c in checks:
+        lines.append(f"{c.lab:<{width}}  {c.tests:>5}  {c.mutants:>7}  {c.caught:>6}  {'ok' if not c.failures else 'FAIL'}")
+        lines += [f"  - {failure}" for failure in c.failures]
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    """Entry point of `dlsys check`; exit code 1 when any lab fails its self-check."""
+    parser = argparse.ArgumentParser(prog="dlsys check", description=__doc__)
+    parser.add_argument("lab", nargs="?", help="one lab (default: every lab under source/)")
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    root = Path.cwd()
+    options = Options(jobs=args.jobs, use_sandbox=sandbox.available(), progress=False)
+    try:
+        names = [args.lab] if args.lab else course.labs(root)
+        if args.lab:
+            course.lab_dir(root, args.lab)
+        checks = [check_lab(root, lab, options) for lab in names]
+    except (course.CourseError, ValueError) as exc:
+        print(f"dlsys check: {exc}", file=sys.stderr)
+        return 2
+    print(table(checks))
+    return 1 if any(c.failures for c in checks) else 0
