@@ -18,15 +18,11 @@ from pathlib import Path
 
 KERNELS_DIR = Path(__file__).resolve().parent
 SOURCES = {
-    "cpu": ["cpu/ndarray_cpu.cpp", "cpu/matmul.cpp"],
+    "cpu": ["cpu/ndarray_cpu.cpp", "cpu/elementwise.cpp", "cpu/matmul.cpp"],
     "cuda": ["cuda/bindings.cpp", "cuda/ndarray_cuda.cu"],
 }
-HEADERS = {
-    "cpu": ["common/ops.h", "cpu/strided.h", "cpu/matmul.h"],
-    "cuda": ["common/ops.h", "cuda/ndarray_cuda.h"],
-}
-BASE_CXX_FLAGS = ["-O3", "-std=c++17", "-fopenmp"]
-CUDA_FLAGS = ["-O3", "-std=c++17"]
+BASE_CXX_FLAGS = ["-O3", "-fopenmp"]  # the C++ standard is torch's own
+CUDA_FLAGS = ["-O3"]
 BUILD_INFO = "build_info.json"
 _loaded: dict[str, object] = {}
 
@@ -56,12 +52,13 @@ def _cpu_model() -> str:
 
 
 def source_hash(backend: str) -> str:
-    """A key for the build: sources, headers, flags, compiler, torch, Python and CPU model."""
+    """A key for the build: the files in common/ and <backend>/, flags, compiler, torch, Python and CPU model."""
     import torch
 
     digest = hashlib.sha256()
-    for rel in SOURCES[backend] + HEADERS[backend]:
-        digest.update(rel.encode() + b"\0" + (KERNELS_DIR / rel).read_bytes())
+    for path in sorted((KERNELS_DIR / "common").iterdir()) + sorted((KERNELS_DIR / backend).iterdir()):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for part in (BASE_CXX_FLAGS, CUDA_FLAGS, find_compiler(), torch.__version__, sys.version, _cpu_model()):
         digest.update(repr(part).encode())
     return digest.hexdigest()[:16]

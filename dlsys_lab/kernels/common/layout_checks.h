@@ -1,0 +1,35 @@
+// Checks shared by the bindings of both compiled backends: storages and strided views are validated
+// here, so bad input raises a Python error naming the problem instead of crashing the process.
+#pragma once
+// The few torch headers the bindings need (not torch/extension.h, which triples the build time).
+#include <ATen/Dispatch.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
+#include <torch/csrc/utils/pybind.h>
+
+#include "walk.h"
+
+namespace dlsys {
+
+using at::Tensor;
+
+inline void check_storage(const Tensor& t, const char* name, at::DeviceType device) {
+  TORCH_CHECK(t.device().type() == device, name, " is on ", t.device(), "; move it to the ", at::Device(device), " device first");
+  TORCH_CHECK(t.dim() == 1 && t.is_contiguous(), name, " must be a flat contiguous storage");
+  TORCH_CHECK(t.scalar_type() == at::kFloat || t.scalar_type() == at::kDouble, name, " has dtype ",
+              t.scalar_type(), "; only float32 and float64 are supported");
+}
+
+inline void check_layout(const Tensor& t, const Dims& shape, const Dims& strides, int64_t offset, const char* name) {
+  TORCH_CHECK(shape.size() == strides.size(), name, ": shape and strides differ in length");
+  int64_t lo = offset, hi = offset;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    TORCH_CHECK(shape[d] >= 0, name, ": negative dimension in the shape");
+    if (shape[d] == 0) return;
+    (strides[d] < 0 ? lo : hi) += (shape[d] - 1) * strides[d];
+  }
+  TORCH_CHECK(lo >= 0 && hi < t.numel(), name, ": the view reaches outside its storage of ", t.numel(),
+              " elements (offset ", offset, ")");
+}
+
+}  // namespace dlsys

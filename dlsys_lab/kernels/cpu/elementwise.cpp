@@ -1,0 +1,156 @@
+// The CPU elementwise and reduction kernels: each walks its operands' strides row segment by row
+// segment (strided.h), with unit-stride inner loops written so the compiler vectorizes them.
+#include "elementwise.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <numeric>
+
+#include "../common/ops.h"
+#include "strided.h"
+
+namespace dlsys {
+namespace {
+
+// out[i] = OP(a[i], b[i]) over `shape`; an operand that is absent is the scalar, with stride 0.
+template <int OP, typename T>
+void ewise_kernel(const T* a, const Dims& as, const T* b, const Dims& bs, T* out, const Dims& os, const Dims& shape) {
+  const Walk w = make_walk(shape, {&as, &bs, &os});
+  const int64_t sa = w.inner_stride(0), sb = w.inner_stride(1), so = w.inner_stride(2);
+  parallel_walk(w, [&](const int64_t* off, int64_t len) {
+    const T* pa = a + off[0];
+    const T* pb = b + off[1];
+    T* po = out + off[2];
+    // Unit strides and scalars get their own loops so the compiler vectorizes them.
+    if (so == 1 && sa == 1 && sb == 1) {
+      for (int64_t i = 0; i < len; ++i) po[i] = apply_op<OP>(pa[i], pb[i]);
+    } else if (so == 1 && sa == 1 && sb == 0) {
+      const T vb = *pb;
+      for (int64_t i = 0; i < len; ++i) po[i] = apply_op<OP>(pa[i], vb);
+    } else if (so == 1 && sa == 0 && sb == 1) {
+      const T va = *pa;
+      for (int64_t i = 0; i < len; ++i) po[i] = apply_op<OP>(va, pb[i]);
+    } else {
+      for (int64_t i = 0; i < len; ++i) po[i * so] = apply_op<OP>(pa[i * sa], pb[i * sb]);
+    }
+  });
+}
+
+// One row's sum or max, vectorized: `omp simd reduction` lets the compiler reorder the additions.
+// Sums go through blocks of 1024 in T, then into a double, so float32 sums stay accurate.
+template <int RED, typename T>
+T reduce_row(const T* p, int64_t n, int64_t stride) {
+  if (RED == MAX) {
+    T best = p[0];
+    if (stride == 1) {
+#pragma omp simd reduction(max : best)
+      for (int64_t i = 0; i < n; ++i) best = p[i] > best ? p[i] : best;
+    } else {
+      for (int64_t i = 0; i < n; ++i) best = p[i * stride] > best ? p[i * stride] : best;
+    }
+    return best;
+  }
+  double total = 0;
+  for (int64_t b0 = 0; b0 < n; b0 += 1024) {
+    const int64_t b1 = std::min(n, b0 + 1024);
+    T block = 0;
+    if (stride == 1) {
+#pragma omp simd reduction(+ : block)
+      for (int64_t i = b0; i < b1; ++i) block += p[i];
+    } else {
+      for (int64_t i = b0; i < b1; ++i) block += p[i * stride];
+    }
+    total += block;
+  }
+  return static_cast<T>(total);
+}
+
+template <int RED, typename T>
+T combine(T x, T y) { return RED == SUM ? x + y : (x > y ? x : y); }
+
+// Reduces the trailing dimensions of (shape, strides): out has prod(shape[:n_kept]) elements.
+template <int RED, typename T>
+void reduce_kernel(const T* a, const Dims& shape, const Dims& strides, int64_t n_kept, T* out) {
+  const Dims kept_shape(shape.begin(), shape.begin() + n_kept), kept_strides(strides.begin(), strides.begin() + n_kept);
+  const Dims red_shape(shape.begin() + n_kept, shape.end()), red_strides(strides.begin() + n_kept, strides.end());
+  const Walk red = make_walk(red_shape, {&red_strides});
+  const int64_t n_out = numel(kept_shape), n_red = red.size();
+  if (red.shape.size() == 1) {
+    // Each output reduces one evenly strided row: threads split the outputs, or a long single row.
+    const int64_t stride = red.inner_stride(0);
+    const Walk kept = make_walk(kept_shape, {&kept_strides});
+    const int threads = n_out * n_red < kParallelGrain ? 1 : omp_get_max_threads();
+    if (n_out >= threads) {
+#pragma omp parallel num_threads(threads)
+      {
+        const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+        int64_t o = n_out * t / nt;
+        walk_range(kept, o, n_out * (t + 1) / nt, [&](const int64_t* off, int64_t len) {
+          for (int64_t i = 0; i < len; ++i, ++o) out[o] = reduce_row<RED>(a + off[0] + i * kept.inner_stride(0), n_red, stride);
+        });
+      }
+    } else {
+      for (int64_t o = 0; o < n_out; ++o) {
+        int64_t rest = o, base = 0;
+        for (int64_t d = n_kept - 1; d >= 0; --d) base += (rest % kept_shape[d]) * kept_strides[d], rest /= kept_shape[d];
+        std::vector<T> partial(threads);
+#pragma omp parallel num_threads(threads)
+        {
+          const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+          const int64_t lo = n_red * t / nt, hi = n_red * (t + 1) / nt;
+          partial[t] = reduce_row<RED>(a + base + lo * stride, hi - lo, stride);
+        }
+        T acc = partial[0];
+        for (int t = 1; t < threads; ++t) acc = combine<RED>(acc, partial[t]);
+        out[o] = acc;
+      }
+    }
+    return;
+  }
+  // General layout: fold every element into its output in memory order (dimensions sorted by
+  // stride), with the output's strides 0 along the reduced axes.
+  std::fill(out, out + n_out, RED == SUM ? T(0) : -std::numeric_limits<T>::infinity());
+  Dims order(shape.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return std::abs(strides[x]) > std::abs(strides[y]); });
+  const Dims out_strides_kept = compact_strides(kept_shape);
+  Dims s_shape, s_in, s_out;
+  for (int64_t d : order) {
+    s_shape.push_back(shape[d]);
+    s_in.push_back(strides[d]);
+    s_out.push_back(d < n_kept ? out_strides_kept[d] : 0);
+  }
+  const Walk all = make_walk(s_shape, {&s_in, &s_out});
+  const int64_t si = all.inner_stride(0), so = all.inner_stride(1);
+  walk_range(all, 0, all.size(), [&](const int64_t* off, int64_t len) {
+    if (so == 0) {
+      out[off[1]] = combine<RED>(out[off[1]], reduce_row<RED>(a + off[0], len, si));
+    } else {
+      for (int64_t i = 0; i < len; ++i) out[off[1] + i * so] = combine<RED>(out[off[1] + i * so], a[off[0] + i * si]);
+    }
+  });
+}
+
+}  // namespace
+
+template <typename T>
+void ewise_strided(int op, const T* a, const Dims& a_strides, const T* b, const Dims& b_strides, T* out,
+                   const Dims& out_strides, const Dims& shape) {
+  dispatch_op(op, [&](auto code) { ewise_kernel<decltype(code)::value>(a, a_strides, b, b_strides, out, out_strides, shape); });
+}
+
+template <typename T>
+void reduce_trailing(int reduction, const T* a, const Dims& shape, const Dims& strides, int64_t n_kept, T* out) {
+  if (reduction == SUM) reduce_kernel<SUM>(a, shape, strides, n_kept, out);
+  else reduce_kernel<MAX>(a, shape, strides, n_kept, out);
+}
+
+#define DLSYS_INSTANTIATE(T)                                                                               \
+  template void ewise_strided<T>(int, const T*, const Dims&, const T*, const Dims&, T*, const Dims&, const Dims&); \
+  template void reduce_trailing<T>(int, const T*, const Dims&, const Dims&, int64_t, T*);
+DLSYS_INSTANTIATE(float)
+DLSYS_INSTANTIATE(double)
+#undef DLSYS_INSTANTIATE
+
+}  // namespace dlsys

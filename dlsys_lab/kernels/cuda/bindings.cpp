@@ -1,0 +1,128 @@
+// Python bindings of the CUDA kernels: the same functions as the cpu extension (ewise, ewise_into,
+// reduce, cast, matmul), checked here and launched on torch's current CUDA stream.
+#include <ATen/cuda/CUDAContext.h>
+
+#include "../common/layout_checks.h"
+#include "../common/ops.h"
+#include "ndarray_cuda.h"
+
+namespace dlsys {
+namespace {
+
+cuda::Layout to_layout(const Walk& w) {
+  TORCH_CHECK(static_cast<int>(w.shape.size()) <= cuda::kMaxDims, "the cuda kernels take at most ", cuda::kMaxDims,
+              " non-mergeable dimensions; call compact() first");
+  cuda::Layout layout;
+  layout.ndim = static_cast<int>(w.shape.size());
+  for (int d = 0; d < layout.ndim; ++d) {
+    layout.shape[d] = w.shape[d];
+    for (int k = 0; k < w.n_ops; ++k) layout.strides[k][d] = w.strides[k][d];
+  }
+  return layout;
+}
+
+void check(cudaError_t err) { TORCH_CHECK(err == cudaSuccess, "CUDA error: ", cudaGetErrorString(err)); }
+
+void ewise_into(int op, const c10::optional<Tensor>& a, Dims a_strides, int64_t a_offset,
+                const c10::optional<Tensor>& b, Dims b_strides, int64_t b_offset, double scalar,
+                const Tensor& out, const Dims& out_strides, int64_t out_offset, const Dims& shape) {
+  TORCH_CHECK(op >= 0 && op < N_OPS, "unknown elementwise op ", op);
+  check_storage(out, "out", at::kCUDA);
+  check_layout(out, shape, out_strides, out_offset, "out");
+  for (const auto* t : {&a, &b})
+    if (t->has_value()) {
+      check_storage(**t, "operand", at::kCUDA);
+      TORCH_CHECK((*t)->get_device() == out.get_device(), "operands are on different GPUs");
+      TORCH_CHECK((*t)->scalar_type() == out.scalar_type(), "operands have dtypes ", (*t)->scalar_type(), " and ",
+                  out.scalar_type(), "; convert one with astype first");
+    }
+  if (a) check_layout(*a, shape, a_strides, a_offset, "a");
+  if (b) check_layout(*b, shape, b_strides, b_offset, "b");
+  const Dims zeros(shape.size(), 0);
+  const Walk w = make_walk(shape, {a ? &a_strides : &zeros, b ? &b_strides : &zeros, &out_strides});
+  const cuda::Layout layout = to_layout(w);
+  AT_DISPATCH_FLOATING_TYPES(out.scalar_type(), "ewise", [&] {
+    check(cuda::ewise<scalar_t>(op, a ? a->data_ptr<scalar_t>() + a_offset : nullptr,
+                                b ? b->data_ptr<scalar_t>() + b_offset : nullptr, static_cast<scalar_t>(scalar),
+                                out.data_ptr<scalar_t>() + out_offset, layout, w.size(),
+                                at::cuda::getCurrentCUDAStream()));
+  });
+}
+
+Tensor ewise(int op, const c10::optional<Tensor>& a, Dims a_strides, int64_t a_offset,
+             const c10::optional<Tensor>& b, Dims b_strides, int64_t b_offset, double scalar, const Dims& shape) {
+  TORCH_CHECK(a || b, "ewise needs at least one array operand");
+  Tensor out = at::empty({numel(shape)}, (a ? *a : *b).options());
+  ewise_into(op, a, std::move(a_strides), a_offset, b, std::move(b_strides), b_offset, scalar, out,
+             compact_strides(shape), 0, shape);
+  return out;
+}
+
+Tensor reduce(int red, const Tensor& a, const Dims& shape, const Dims& strides, int64_t offset, int64_t n_kept) {
+  check_storage(a, "a", at::kCUDA);
+  check_layout(a, shape, strides, offset, "a");
+  TORCH_CHECK(n_kept >= 0 && n_kept <= static_cast<int64_t>(shape.size()), "n_kept out of range");
+  const Dims kept_shape(shape.begin(), shape.begin() + n_kept), kept_strides(strides.begin(), strides.begin() + n_kept);
+  const Dims red_shape(shape.begin() + n_kept, shape.end()), red_strides(strides.begin() + n_kept, strides.end());
+  Tensor out = at::empty({numel(kept_shape)}, a.options());
+  if (numel(kept_shape) == 0) return out;
+  if (numel(red_shape) == 0) {
+    TORCH_CHECK(red == SUM, "max of an empty array has no value; reduce over non-empty axes");
+    return out.zero_();
+  }
+  const Walk kept = make_walk(kept_shape, {&kept_strides}), reduced = make_walk(red_shape, {&red_strides});
+  AT_DISPATCH_FLOATING_TYPES(a.scalar_type(), "reduce", [&] {
+    check(cuda::reduce<scalar_t>(red, a.data_ptr<scalar_t>() + offset, to_layout(kept), kept.size(), to_layout(reduced),
+                                 reduced.size(), out.data_ptr<scalar_t>(), at::cuda::getCurrentCUDAStream()));
+  });
+  return out;
+}
+
+Tensor cast(const Tensor& a, const Dims& shape, const Dims& strides, int64_t offset, bool to_double) {
+  Tensor compact = ewise(COPY, a, strides, offset, c10::nullopt, {}, 0, 0.0, shape);
+  return compact.to(to_double ? at::kDouble : at::kFloat);
+}
+
+Tensor matmul(int step, const Tensor& a, const Dims& a_offsets, int64_t a_rs, int64_t a_cs, const Tensor& b,
+              const Dims& b_offsets, int64_t b_rs, int64_t b_cs, int64_t m, int64_t n, int64_t k) {
+  TORCH_CHECK(step >= 0 && step < cuda::N_STEPS, "unknown matmul step ", step);
+  check_storage(a, "a", at::kCUDA);
+  check_storage(b, "b", at::kCUDA);
+  TORCH_CHECK(a.get_device() == b.get_device(), "matmul operands are on different GPUs");
+  TORCH_CHECK(a.scalar_type() == b.scalar_type(), "matmul of ", a.scalar_type(), " and ", b.scalar_type(),
+              "; convert one with astype first");
+  TORCH_CHECK(a_offsets.size() == b_offsets.size(), "matmul: batch sizes differ");
+  for (size_t i = 0; i < a_offsets.size(); ++i) {
+    check_layout(a, {m, k}, {a_rs, a_cs}, a_offsets[i], "a");
+    check_layout(b, {k, n}, {b_rs, b_cs}, b_offsets[i], "b");
+  }
+  const int64_t batch = static_cast<int64_t>(a_offsets.size());
+  Tensor out = at::empty({batch * m * n}, a.options());
+  const auto on_device = [&](const Dims& v) { return at::tensor(v, at::kLong).to(a.device()); };
+  const Tensor a_off = on_device(a_offsets), b_off = on_device(b_offsets);
+  AT_DISPATCH_FLOATING_TYPES(a.scalar_type(), "matmul", [&] {
+    check(cuda::matmul<scalar_t>(step, a.data_ptr<scalar_t>(), a_off.data_ptr<int64_t>(), a_rs, a_cs,
+                                 b.data_ptr<scalar_t>(), b_off.data_ptr<int64_t>(), b_rs, b_cs,
+                                 out.data_ptr<scalar_t>(), batch, m, n, k, at::cuda::getCurrentCUDAStream()));
+  });
+  return out;
+}
+
+}  // namespace
+}  // namespace dlsys
+
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+  using namespace dlsys;
+  m.doc() = "dlsys_lab's CUDA kernels for the cuda backend";
+  const std::vector<std::string> ops = DLSYS_OP_NAMES, steps = DLSYS_CUDA_MATMUL_STEP_NAMES;
+  m.attr("OPS") = ops;
+  m.attr("MATMUL_STEPS") = steps;
+  m.attr("REDUCTIONS") = std::vector<std::string>{"sum", "max"};
+  m.def("ewise", &ewise, "a new compact array holding op(a, b); a missing operand is the scalar");
+  m.def("ewise_into", &ewise_into, "writes op(a, b) into a strided view of out");
+  m.def("reduce", &reduce, "sum or max over the trailing dimensions (all but the first n_kept)");
+  m.def("cast", &cast, "a compact copy converted to float64 (to_double) or float32");
+  m.def("matmul", &matmul, "batched strided matmul with the chosen step");
+  m.def("num_threads", [] { return at::cuda::getCurrentDeviceProperties()->multiProcessorCount; },
+        "streaming multiprocessors of the current GPU");
+}
