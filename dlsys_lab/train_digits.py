@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 import dlsys_lab as dl
 from dlsys_lab import nn, optim
@@ -32,8 +33,14 @@ def accuracy(model: nn.Module, loader: DataLoader) -> float:
     return correct / total
 
 
-def train(epochs: int = 20, device=None, seed: int = 0, progress: bool = True) -> float:
-    """Train with SGD (momentum 0.9, cosine schedule) and return the test accuracy."""
+def train(epochs: int = 15, device=None, seed: int = 0, progress: bool = True) -> float:
+    """Train with SGD (lr 0.1, momentum 0.9, weight decay 5e-4, cosine schedule); return the test accuracy."""
+    # Matrices this small run fastest on one BLAS thread; more threads only contend for the cores.
+    with threadpool_limits(1):
+        return _train(epochs, device, seed, progress)
+
+
+def _train(epochs, device, seed, progress):
     from tqdm.auto import tqdm
 
     nn.init.manual_seed(seed)
@@ -42,7 +49,7 @@ def train(epochs: int = 20, device=None, seed: int = 0, progress: bool = True) -
     test_loader = DataLoader(test_set, batch_size=256, device=device)
     model = make_mlp(device)
     loss_fn = nn.CrossEntropyLoss()
-    optimizer = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
     schedule = optim.CosineAnnealingLR(optimizer, T_max=epochs)
     bar = tqdm(range(epochs), desc="digits MLP", disable=not progress)
     for _ in bar:
@@ -61,7 +68,7 @@ def train(epochs: int = 20, device=None, seed: int = 0, progress: bool = True) -
 def main(argv=None) -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--device", default="numpy")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

@@ -1,10 +1,13 @@
 """Functional transforms in the style of JAX: grad, value_and_grad and vjp, composable with each other.
 
-A transform records its inner gradients with create_graph whenever an outer transform is watching.
+At top level a transform returns plain values; inside another transform's function it records its
+gradients (create_graph) so the outer transform can differentiate them.
 """
 from __future__ import annotations
 
-from .graph import propagate, topological_order
+from contextlib import contextmanager
+
+from .graph import propagate
 from .mode import is_grad_enabled
 from .op import Op
 from .tensor import Tensor, make_tensor
@@ -26,22 +29,28 @@ def _as_tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x, dtype=None, requires_grad=False)
 
 
+_depth = [0]  # how many transforms are evaluating their function right now
+
+
+@contextmanager
+def _evaluating():
+    _depth[0] += 1
+    try:
+        yield
+    finally:
+        _depth[0] -= 1
+
+
+def _nested() -> bool:
+    """True inside another transform's function (while recording): results must stay differentiable."""
+    return _depth[0] > 0 and is_grad_enabled()
+
+
 def _watch(x: Tensor) -> Tensor:
-    """A tensor to differentiate with respect to: a fresh leaf, or an Identity node when x is traced."""
-    if x.requires_grad and is_grad_enabled():
+    """A tensor to differentiate with respect to: a fresh leaf, or (nested) an Identity node that keeps x's path."""
+    if x.requires_grad and _nested():
         return Identity()(x)
     return make_tensor(x.data, x.backend, x.device, None, (), True)
-
-
-def _traced_from_outside(out: Tensor, watched: list[Tensor]) -> bool:
-    """True when an outer computation is recording: `out` reaches requires-grad tensors beyond `watched`."""
-    if not is_grad_enabled():
-        return False
-    if any(w.op is not None for w in watched):
-        return True
-    watched_ids = frozenset(id(w) for w in watched)
-    return any(node.op is None and id(node) not in watched_ids
-               for node in topological_order(out, watched_ids))
 
 
 def _zeros_like(x: Tensor) -> Tensor:
@@ -58,9 +67,7 @@ def _check_output(out, name: str, scalar: bool) -> None:
 def _gradients(out: Tensor, watched: list[Tensor], out_grad) -> list[Tensor]:
     if not out.requires_grad:
         return [_zeros_like(w) for w in watched]
-    create_graph = _traced_from_outside(out, watched) or (isinstance(out_grad, Tensor) and out_grad.requires_grad
-                                                          and is_grad_enabled())
-    grads = propagate(out, out_grad, create_graph, wrt=watched)
+    grads = propagate(out, out_grad, _nested(), wrt=watched)
     return [_zeros_like(w) if g is None else g for w, g in zip(watched, grads)]
 
 
@@ -72,10 +79,11 @@ def value_and_grad(f, argnums: int | tuple[int, ...] = 0):
         watched = [_watch(args[i]) for i in nums]
         for i, w in zip(nums, watched):
             args[i] = w
-        out = f(*args)
+        with _evaluating():
+            out = f(*args)
         _check_output(out, "grad", scalar=True)
         grads = _gradients(out, watched, None)
-        value = out if _traced_from_outside(out, watched) else out.detach()
+        value = out if _nested() else out.detach()
         return value, grads[0] if isinstance(argnums, int) else tuple(grads)
     return value_and_grad_f
 
@@ -92,10 +100,11 @@ def grad(f, argnums: int | tuple[int, ...] = 0):
 def vjp(f, *primals):
     """(f(*primals), vjp_fn) where vjp_fn(cotangent) returns one gradient per primal, like jax.vjp."""
     watched = [_watch(_as_tensor(p)) for p in primals]
-    out = f(*watched)
+    with _evaluating():
+        out = f(*watched)
     _check_output(out, "vjp", scalar=False)
 
     def vjp_fn(cotangent) -> tuple[Tensor, ...]:
         """The cotangent pulled back through f: one Tensor per primal."""
         return tuple(_gradients(out, watched, cotangent))
-    return (out if _traced_from_outside(out, watched) else out.detach()), vjp_fn
+    return (out if _nested() else out.detach()), vjp_fn
