@@ -7,6 +7,9 @@ from __future__ import annotations
 import torch
 import torch.distributed as dist
 
+SEGMENT_BYTES = 1 << 20  # large chunks travel in pieces of this size
+SLOTS = 4  # segments being received at once while adding
+
 
 def _ring_neighbours() -> tuple[int, int, int, int]:
     """(rank, world_size, right neighbour, left neighbour) on the ring of the default group."""
@@ -14,19 +17,44 @@ def _ring_neighbours() -> tuple[int, int, int, int]:
     return rank, world, (rank + 1) % world, (rank - 1) % world
 
 
-def _exchange(send: torch.Tensor, recv: torch.Tensor, right: int, left: int) -> int:
-    """Send to the right while receiving from the left; return the bytes sent.
+def _segments(tensor: torch.Tensor) -> list[torch.Tensor]:
+    """Non-empty views of at most SEGMENT_BYTES each; empty chunks (tiny tensors) give none."""
+    per_segment = max(1, SEGMENT_BYTES // tensor.element_size())
+    return [part for part in tensor.split(per_segment) if part.numel()]
 
-    Empty chunks (tensors smaller than the ring) are skipped on both ends, which agree on sizes.
-    """
-    handles = []
-    if send.numel():
-        handles.append(dist.isend(send, right))
-    if recv.numel():
-        handles.append(dist.irecv(recv, left))
-    for h in handles:
-        h.wait()
+
+def _exchange(send: torch.Tensor, recv: torch.Tensor, right: int, left: int, accumulate: bool) -> int:
+    """Send to the right while receiving from the left (adding into recv if accumulate); return bytes sent."""
+    sends = [dist.isend(part, right) for part in _segments(send)]
+    if accumulate:
+        _receive_and_add(_segments(recv), left)
+    else:
+        for work in [dist.irecv(part, left) for part in _segments(recv)]:
+            work.wait()
+    for work in sends:
+        work.wait()
     return send.numel() * send.element_size()
+
+
+def _receive_and_add(targets: list[torch.Tensor], left: int) -> None:
+    """Receive one segment per target into a few reused landing slots, adding each as it arrives.
+
+    Adding segment j overlaps with receiving j + 1; the small slots avoid allocating (and page-faulting)
+    a landing buffer as large as the chunk.
+    """
+    if not targets:
+        return
+    slots = torch.empty(SLOTS, targets[0].numel(), dtype=targets[0].dtype)
+
+    def post(j):
+        return dist.irecv(slots[j % SLOTS, : targets[j].numel()], left)
+
+    works = [post(j) for j in range(min(SLOTS, len(targets)))]
+    for j, target in enumerate(targets):
+        works[j].wait()
+        target.add_(slots[j % SLOTS, : target.numel()])
+        if j + SLOTS < len(targets):
+            works.append(post(j + SLOTS))
 
 
 def ring_all_reduce(tensor: torch.Tensor) -> int:
@@ -34,19 +62,14 @@ def ring_all_reduce(tensor: torch.Tensor) -> int:
     if not tensor.is_contiguous():
         raise ValueError("ring_all_reduce needs a contiguous tensor; pass tensor.contiguous() and copy back")
     rank, world, right, left = _ring_neighbours()
-    if world == 1:
-        return 0
     chunks = torch.tensor_split(tensor.view(-1), world)
-    scratch = torch.empty_like(chunks[0])
     sent = 0
     for step in range(world - 1):  # reduce-scatter: rank ends up owning chunk (rank + 1) % world
         send_chunk, recv_chunk = chunks[(rank - step) % world], chunks[(rank - step - 1) % world]
-        incoming = scratch[: recv_chunk.numel()]
-        sent += _exchange(send_chunk, incoming, right, left)
-        recv_chunk.add_(incoming)
+        sent += _exchange(send_chunk, recv_chunk, right, left, accumulate=True)
     for step in range(world - 1):  # all-gather: pass the finished chunks around the ring
         send_chunk, recv_chunk = chunks[(rank + 1 - step) % world], chunks[(rank - step) % world]
-        sent += _exchange(send_chunk, recv_chunk, right, left)
+        sent += _exchange(send_chunk, recv_chunk, right, left, accumulate=False)
     return sent
 
 
@@ -77,5 +100,5 @@ def ring_all_gather(tensor_list: list[torch.Tensor], tensor: torch.Tensor) -> in
     sent = 0
     for step in range(world - 1):
         sent += _exchange(tensor_list[(rank - step) % world], tensor_list[(rank - step - 1) % world],
-                          right, left)
+                          right, left, accumulate=False)
     return sent
