@@ -22,17 +22,23 @@ def _grad_or_zeros(p: nn.Parameter) -> torch.Tensor:
     return p.grad
 
 
+def group_into_buckets(sizes: list[int], bucket_bytes: int) -> list[list[int]]:
+    """Indices into sizes, grouped in order into buckets of <= bucket_bytes (a bigger item gets its own)."""
+    buckets, current, filled = [], [], 0
+    for index, nbytes in enumerate(sizes):
+        if current and filled + nbytes > bucket_bytes:
+            buckets.append(current)
+            current, filled = [], 0
+        current.append(index)
+        filled += nbytes
+    return buckets + ([current] if current else [])
+
+
 def make_buckets(params: list[nn.Parameter], bucket_bytes: int) -> list[list[nn.Parameter]]:
     """Group params in reverse order (the order backward finishes them) into buckets of <= bucket_bytes."""
-    buckets, current, size = [], [], 0
-    for p in reversed(params):
-        nbytes = p.numel() * p.element_size()
-        if current and size + nbytes > bucket_bytes:
-            buckets.append(current)
-            current, size = [], 0
-        current.append(p)
-        size += nbytes
-    return buckets + ([current] if current else [])
+    ordered = list(reversed(params))
+    sizes = [p.numel() * p.element_size() for p in ordered]
+    return [[ordered[i] for i in bucket] for bucket in group_into_buckets(sizes, bucket_bytes)]
 
 
 class NaiveDataParallel:
