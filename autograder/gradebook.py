@@ -1,6 +1,8 @@
 """Our scores written into nbgrader's gradebook.db, so that formgrader and `nbgrader export` see them."""
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import nbformat
@@ -12,6 +14,9 @@ def record(root: Path, lab: str, source_notebooks: dict[str, Path], scores: dict
     """scores[student][notebook name] = {grade_id: score}; creates the assignment's cells as needed."""
     from nbgrader.api import Gradebook
 
+    bin_dir = str(Path(sys.executable).parent)  # nbgrader runs `alembic` from the environment's bin/
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
         gradebook.update_or_create_assignment(lab)
         for name, path in source_notebooks.items():

@@ -1,0 +1,116 @@
+"""End to end on a throwaway course: solution, blank, partial, warning and hostile submissions of lab01
+graded with exact expected scores; CSV, feedback, gradebook and re-runs checked."""
+import zipfile
+
+import nbformat
+import pytest
+
+from adversarial.course_copy import (LAB, NOTEBOOK, dlsys, make_course, read_rows, release_nb, snapshot,
+                                     solution_of, source_nb, with_cells)
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif("not __import__('autograder.sandbox').sandbox.available()",
+                                                   reason="the sandbox needs root on Linux")]
+
+HOSTILE_CELL = '''
+import builtins, sys, numpy as np, torch
+np.allclose = lambda *a, **k: True
+np.testing.assert_allclose = lambda *a, **k: None
+torch.softmax = lambda x, dim=None: x
+builtins.AssertionError = type("Never", (Exception,), {})
+sys.excepthook = lambda *a: None
+print("test_softmax: 20/20 points")
+
+class Always:
+    def __eq__(self, other): return True
+    def __bool__(self): return True
+    def __float__(self): return 0.0
+    def __array__(self, *a, **k): return np.ones((5, 4)) / 4
+
+def cross_entropy(logits, labels):
+    """Mean softmax cross-entropy."""
+    return Always()
+20.0
+'''
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade four students once; returns (course, submissions, result, rows, snapshot before)."""
+    course = make_course(tmp_path_factory.mktemp("course"))
+    subs = tmp_path_factory.mktemp("subs")
+    (subs / "alice" / LAB).mkdir(parents=True)
+    nbformat.write(source_nb(), subs / "alice" / LAB / NOTEBOOK)
+    nbformat.write(release_nb(), subs / "bob.ipynb")
+    partial = with_cells(release_nb(), {g: solution_of(g) for g in ("softmax", "cross_entropy")})
+    with zipfile.ZipFile(subs / "carol.zip", "w") as archive:
+        archive.writestr(f"{LAB}/{NOTEBOOK}", nbformat.writes(partial))
+    warns = "import sys, warnings\nwarnings.warn('a harmless warning')\nprint('to stderr', file=sys.stderr)\n"
+    nbformat.write(with_cells(source_nb(), {"softmax": warns + solution_of("softmax")}), subs / "dave.ipynb")
+    (subs / "mallory").mkdir()
+    hostile = with_cells(release_nb(), {"softmax": solution_of("softmax"), "cross_entropy": HOSTILE_CELL})
+    nbformat.write(hostile, subs / "mallory" / NOTEBOOK)
+    before = snapshot(subs)
+    result = dlsys(course, "grade", LAB, subs, "--jobs", "2", "--quiet")
+    return course, subs, result, read_rows(course), before
+
+
+@pytest.mark.parametrize("student, score", [("alice", 20), ("bob", 0), ("carol", 6), ("dave", 20), ("mallory", 4)])
+def test_exact_scores(graded, student, score):
+    row = graded[3][student]
+    assert float(row["score"]) == score, row
+    assert row["max_score"] == "20.0" and row["lab"] == LAB
+
+
+def test_statuses_and_exit_code(graded):
+    course, subs, result, rows, before = graded
+    assert result.returncode == 0, result.stderr
+    assert {r["status"] for r in rows.values()} == {"ok"}
+    assert "5 submissions, 5 graded, 0 could not be graded" in result.stdout
+
+
+def test_csv_columns_follow_the_lab(graded):
+    header = (graded[0] / "grades" / LAB / "grades.csv").read_text().splitlines()[0].split(",")
+    tests = [c.metadata["nbgrader"]["grade_id"] for c in source_nb().cells
+             if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"]["solution"]]
+    assert header == ["student_id", "lab", "score", "max_score", "status"] + tests
+    carol = graded[3]["carol"]
+    assert [float(carol[t]) for t in tests] == [2, 2, 2, 0, 0, 0, 0, 0]
+
+
+def test_submissions_untouched(graded):
+    assert snapshot(graded[1]) == graded[4]
+
+
+def test_feedback_has_messages_but_no_hidden_source(graded):
+    page = (graded[0] / "grades" / LAB / "feedback" / "carol" / "lab01_models.html").read_text()
+    assert "test_cross_entropy_grad (hidden test): 0 / 3" in page
+    assert "NotImplementedError" in page
+    for hidden in ("numerical_grad(lambda", "W_ref", "3.0 * test_accuracy"):
+        assert hidden not in page
+    assert "torch.softmax(torch.tensor(z), dim=1)" in page  # public test source is shown
+
+
+def test_gradebook_has_the_scores(graded):
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{graded[0] / 'gradebook.db'}") as gradebook:
+        assert gradebook.find_submission(LAB, "alice").score == 20
+        assert gradebook.find_submission(LAB, "carol").score == 6
+
+
+def test_rerun_skips_unchanged_submissions(graded):
+    course, subs, *_ = graded
+    feedback = course / "grades" / LAB / "feedback" / "alice" / "lab01_models.html"
+    stamp = feedback.stat().st_mtime_ns
+    again = dlsys(course, "grade", LAB, subs, "--quiet")
+    assert again.returncode == 0, again.stderr
+    assert feedback.stat().st_mtime_ns == stamp
+    assert {s: r["score"] for s, r in read_rows(course).items()} == {s: r["score"] for s, r in graded[3].items()}
+
+
+def test_validate_reports_each_public_test(graded, tmp_path):
+    notebook = tmp_path / NOTEBOOK
+    nbformat.write(with_cells(release_nb(), {"softmax": solution_of("softmax")}), notebook)
+    result = dlsys(graded[0], "validate", notebook)
+    assert result.returncode == 1
+    assert "PASS  test_softmax  2/2" in result.stdout
+    assert "FAIL  test_cross_entropy  0/2  cross_entropy(...) raised NotImplementedError" in result.stdout
