@@ -1,0 +1,193 @@
+"""Every protocol function of the `cpu` backend against the NumPy reference backend.
+
+Hypothesis draws shapes, permutations and slicing steps, so kernels see non-contiguous and broadcast views.
+"""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import dlsys_lab.nd as nd
+from dlsys_lab.nd.numpy_backend import NumpyBackend
+
+CPU = nd.device("cpu")
+pytestmark = pytest.mark.skipif(not CPU.available(), reason=f"cpu: {CPU.status()}")
+REF = NumpyBackend()
+TOL = {"float32": dict(rtol=2e-5, atol=2e-5), "float64": dict(rtol=1e-11, atol=1e-11)}
+FEW = settings(max_examples=25, deadline=None)
+
+
+def backend():
+    return CPU.backend
+
+
+@st.composite
+def views(draw, dtype=None, shape=None, positive=False, max_dims=4):
+    """(NumPy view, the same view on cpu): a random array, permuted and sliced with steps."""
+    dtype = dtype or draw(st.sampled_from(["float32", "float64"]))
+    shape = shape or tuple(draw(st.lists(st.integers(1, 5), min_size=1, max_size=max_dims)))
+    perm = draw(st.permutations(range(len(shape))))
+    steps = tuple(draw(st.lists(st.integers(1, 2), min_size=len(shape), max_size=len(shape))))
+    base_shape = tuple(size * step for size, step in zip(shape, steps))
+    rng = np.random.default_rng(draw(st.integers(0, 2**31)))
+    base = rng.standard_normal([base_shape[p] for p in np.argsort(perm)]).astype(dtype)
+    if positive:
+        base = np.abs(base) + 0.1
+    index = tuple(slice(None, None, s) for s in steps)
+    view = base.transpose(perm)[index]
+    ours = backend().from_numpy(base).permute(perm)[index]
+    assert ours.shape == view.shape
+    return view, ours
+
+
+@st.composite
+def broadcast_pairs(draw):
+    """Two views whose shapes broadcast: some axes of the second are 1, some leading axes dropped."""
+    dtype = draw(st.sampled_from(["float32", "float64"]))
+    a_np, a = draw(views(dtype=dtype))
+    ones = draw(st.lists(st.booleans(), min_size=a.ndim, max_size=a.ndim))
+    b_shape = tuple(1 if one else s for s, one in zip(a.shape, ones))[draw(st.integers(0, a.ndim - 1)):]
+    b_np, b = draw(views(dtype=dtype, shape=b_shape))
+    if draw(st.booleans()):
+        a_np, a, b_np, b = b_np, b, a_np, a
+    return a_np, a, b_np, b
+
+
+def check(ours, expected):
+    got = backend().to_numpy(ours)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    np.testing.assert_allclose(got, expected, **TOL[expected.dtype.name])
+
+
+@FEW
+@given(pair=broadcast_pairs(), op=st.sampled_from(["add", "sub", "mul", "div", "maximum", "eq", "ge"]))
+def test_binary_with_broadcasting(pair, op):
+    a_np, a, b_np, b = pair
+    if op == "div":
+        b_np, b = REF.add(np.abs(b_np), 0.5), backend().add(backend().maximum(b, backend().neg(b)), 0.5)
+    check(getattr(backend(), op)(a, b), getattr(REF, op)(a_np, b_np))
+
+
+@FEW
+@given(v=views(), scalar=st.floats(-3, 3, allow_nan=False).filter(lambda x: abs(x) > 0.1),
+       op=st.sampled_from(["add", "sub", "mul", "div", "maximum", "eq", "ge", "rsub", "rdiv"]))
+def test_scalar_ops(v, scalar, op):
+    a_np, a = v
+    if op == "eq":
+        scalar = float(a_np.flat[0])  # so that some elements are equal
+    if op == "rdiv":
+        a_np, a = np.abs(a_np) + 0.5, backend().add(backend().maximum(a, backend().neg(a)), 0.5)
+    check(getattr(backend(), op)(a, scalar), getattr(REF, op)(a_np, scalar))
+
+
+@FEW
+@given(v=views(positive=True), op=st.sampled_from(["neg", "exp", "log", "tanh", "sqrt", "sigmoid"]))
+def test_unary(v, op):
+    a_np, a = v
+    check(getattr(backend(), op)(a), getattr(REF, op)(a_np))
+
+
+@FEW
+@given(v=views(positive=True), exponent=st.sampled_from([2.0, 3.0, 0.5, -1.0, -1.5]))
+def test_power(v, exponent):
+    check(backend().power(v[1], exponent), REF.power(v[0], exponent))
+
+
+@FEW
+@given(v=views(), data=st.data(), keepdims=st.booleans(), op=st.sampled_from(["sum", "max"]))
+def test_reductions_over_any_axes(v, data, keepdims, op):
+    a_np, a = v
+    axes = tuple(sorted(data.draw(st.sets(st.integers(0, a.ndim - 1)))))
+    check(getattr(backend(), op)(a, axes, keepdims), getattr(REF, op)(a_np, axes, keepdims))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape, axes", [((4099,), (0,)), ((300, 257), (0,)), ((300, 257), (1,)),
+                                         ((70, 80, 9), (0, 2)), ((70000,), (0,))])
+def test_long_reductions_split_across_threads(dtype, shape, axes):
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    for op in ("sum", "max"):
+        check(getattr(backend(), op)(backend().from_numpy(x), axes, False), getattr(REF, op)(x, axes, False))
+
+
+@FEW
+@given(data=st.data(), dtype=st.sampled_from(["float32", "float64"]),
+       step=st.sampled_from(["naive", "tiled", "simd", "parallel", None]))
+def test_matmul_every_step_on_views_and_batches(data, dtype, step):
+    m, k, n = (data.draw(st.integers(1, 40)) for _ in range(3))
+    batch = tuple(data.draw(st.lists(st.integers(1, 3), max_size=2)))
+    a_np, a = data.draw(views(dtype=dtype, shape=batch + (m, k)))
+    b_np, b = data.draw(views(dtype=dtype, shape=(k, n)))
+    got = backend().to_numpy(backend().matmul(a, b, step=step))
+    np.testing.assert_allclose(got, a_np @ b_np, rtol=1e-4 if dtype == "float32" else 1e-10, atol=1e-4)
+
+
+@pytest.mark.parametrize("step", ["naive", "tiled", "simd", "parallel"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_matmul_steps_past_the_block_sizes(step, dtype):
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((157, 300)).astype(dtype), rng.standard_normal((300, 131)).astype(dtype)
+    got = backend().to_numpy(backend().matmul(backend().from_numpy(a), backend().from_numpy(b), step=step))
+    np.testing.assert_allclose(got, a @ b, rtol=1e-4 if dtype == "float32" else 1e-10, atol=1e-3)
+
+
+@FEW
+@given(v=views(), data=st.data())
+def test_reshape_permute_broadcast_getitem(v, data):
+    a_np, a = v
+    perm = tuple(data.draw(st.permutations(range(a.ndim))))
+    check(backend().permute(a, perm), REF.permute(a_np, perm))
+    check(backend().reshape(a, (-1,)), REF.reshape(a_np, (-1,)))
+    target = (2,) + a.shape
+    check(backend().broadcast_to(a, target), REF.broadcast_to(a_np, target))
+    index = tuple(data.draw(st.one_of(st.integers(-s, s - 1), st.slices(s))) for s in a.shape)
+    if all(isinstance(i, int) or i.step is None or i.step > 0 for i in index):
+        check(backend().getitem(a, index), REF.getitem(a_np, index))
+
+
+@FEW
+@given(v=views(), data=st.data())
+def test_setitem_with_scalars_and_arrays(v, data):
+    a_np, a = v
+    a_np = a_np.copy()
+    index = tuple(data.draw(st.slices(s)) for s in a.shape)
+    if any(i.step is not None and i.step < 0 for i in index):
+        return
+    REF.setitem(a_np, index, 7.5)
+    backend().setitem(a, index, 7.5)
+    check(a, a_np)
+    src = np.arange(a_np[index].shape[-1], dtype=a_np.dtype)  # broadcast along the other axes
+    REF.setitem(a_np, index, src)
+    backend().setitem(a, index, backend().from_numpy(src))
+    check(a, a_np)
+
+
+@FEW
+@given(v=views(), data=st.data())
+def test_flip_pad_stack_as_strided(v, data):
+    a_np, a = v
+    axes = tuple(sorted(data.draw(st.sets(st.integers(0, a.ndim - 1), min_size=1))))
+    check(backend().flip(a, axes), REF.flip(a_np, axes))
+    widths = tuple((data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2))) for _ in a.shape)
+    check(backend().pad(a, widths), REF.pad(a_np, widths))
+    axis = data.draw(st.integers(0, a.ndim))
+    check(backend().stack([a, backend().neg(a)], axis), REF.stack([a_np, -a_np], axis))
+    window = (max(a.shape[-1] - 1, 1), min(2, a.shape[-1]))  # sliding windows, as im2col uses
+    check(backend().as_strided(a, window, (1, 1)), REF.as_strided(a_np, window, (1, 1)))
+
+
+@FEW
+@given(v=views())
+def test_conversion_and_creation(v):
+    a_np, a = v
+    other = "float64" if a.dtype == "float32" else "float32"
+    check(backend().astype(a, other), REF.astype(a_np, other))
+    assert backend().shape(a) == a_np.shape and backend().dtype(a) == a_np.dtype.name
+    check(backend().full(a.shape, 2.5, a.dtype), REF.full(a_np.shape, 2.5, a_np.dtype.name))
+    check(backend().from_numpy(a_np), a_np)
+
+
+def test_mixed_dtypes_promote_like_numpy():
+    x32, x64 = np.ones((2, 3), "float32"), np.full((3,), 2.0)
+    check(backend().add(backend().from_numpy(x32), backend().from_numpy(x64)), x32 + x64)
+    check(backend().matmul(backend().from_numpy(x32), backend().from_numpy(x64.reshape(3, 1))),
+          x32 @ x64.reshape(3, 1))
