@@ -284,3 +284,11 @@ def test_float64_stays_float64_through_a_model(device_name):
     loss.backward()
     assert loss.dtype == "float64"
     assert all(p.grad.dtype == "float64" for p in model.parameters())
+
+
+def test_numpy_operands_on_the_left_defer_to_tensor(device_name):
+    x = dl.Tensor([1.0, 2.0], device=device_name)
+    y = np.array([3.0, 5.0]) - x * np.float64(2.0)
+    assert isinstance(y, dl.Tensor)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [-2.0, -2.0])

@@ -31,6 +31,7 @@ class Tensor:
     """An n-dimensional array on a device that records the operations applied to it."""
 
     __slots__ = ("data", "backend", "device", "op", "inputs", "requires_grad", "grad", "__weakref__")
+    __array_ufunc__ = None  # numpy_array + tensor calls Tensor.__radd__ instead of converting the tensor
 
     def __init__(self, array, device: str | Device | None = None, dtype: str | None = "float32",
                  requires_grad: bool = True):
