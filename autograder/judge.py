@@ -94,8 +94,11 @@ def _run_solution(grade_id, answers, remote, result) -> None:
         result.problems.append(f"solution cell '{grade_id}' is missing")
         return
     error = remote.run(answers[grade_id], f"cell '{grade_id}'")
-    if error and "MemoryError" in error["type"] and result.status == "ok":
-        result.status = f"memory: cell '{grade_id}' ran out of memory ({error['type']})"
+    if error and result.status == "ok":
+        if "MemoryError" in error["type"]:
+            result.status = f"memory: cell '{grade_id}' ran out of memory ({error['type']})"
+        elif "File too large" in error["message"]:
+            result.status = f"output: cell '{grade_id}' wrote more than the output limit"
 
 
 def _fetch_answers(source: str, answer_names: set[str], namespace: dict, remote: Remote) -> None:

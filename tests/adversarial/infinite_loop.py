@@ -1,0 +1,4 @@
+# threat: stalling grading with a cell that never ends
+# expect: timeout
+while True:
+    pass

@@ -1,0 +1,3 @@
+# threat: exhausting memory
+# expect: memory
+hog = bytearray(8 << 30)
