@@ -42,6 +42,7 @@ def test_task_split_init_and_batches_are_reproducible():
     assert sorted(rows) == list(range(len(task.x_train)))
     assert not np.array_equal(task.epoch_order(0), task.epoch_order(1))
     assert sum(len(x) for x, _ in task.batches(0)) == len(task.x_train)
+    assert task.fingerprint() == again.fingerprint() != DigitsTask.create(hidden=8).fingerprint()
 
 
 def train_numpy(task):
@@ -110,13 +111,15 @@ def test_training_result_round_trips_through_a_dict():
 
 def test_unknown_keras_backend_names_the_choices():
     with pytest.raises(ValueError, match="tensorflow"):
-        run_with_backend("theano", {})
+        run_with_backend("theano", [{}])
 
 
 @pytest.mark.slow
 def test_keras_on_jax_matches_torch_on_the_same_task():
-    kwargs = {"hidden": 32, "epochs": 2}
-    keras_result = run_with_backend("jax", kwargs)
-    oracle = train_torch(DigitsTask.create(**kwargs))
-    assert keras_result.framework == "Keras 3 (jax)"
-    assert abs(keras_result.accuracy - oracle.accuracy) <= 2 / 360
+    tasks = [{"hidden": 0, "epochs": 2}, {"hidden": 32, "epochs": 2}]
+    keras_results = run_with_backend("jax", tasks)
+    assert [r.framework for r in keras_results] == ["Keras 3 (jax)"] * 2
+    for keras_result, kwargs in zip(keras_results, tasks):
+        oracle = train_torch(DigitsTask.create(**kwargs))
+        assert keras_result.model == oracle.model
+        assert abs(keras_result.accuracy - oracle.accuracy) <= 2 / 360

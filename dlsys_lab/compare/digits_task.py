@@ -5,6 +5,7 @@ same learning rate, so their accuracies must agree up to float32 rounding.
 """
 from __future__ import annotations
 
+import hashlib
 import statistics
 import time
 from dataclasses import asdict, dataclass, field
@@ -94,6 +95,13 @@ class DigitsTask:
         for start in range(0, len(order), self.batch_size):
             rows = order[start:start + self.batch_size]
             yield self.x_train[rows], self.y_train[rows]
+
+    def fingerprint(self) -> str:
+        """A hash of the test set, initial weights and first epoch's order: equal hashes, equal setups."""
+        digest = hashlib.sha256()
+        for array in (self.x_test, self.y_test, *self.initial_params(), self.epoch_order(0)):
+            digest.update(np.ascontiguousarray(array).tobytes())
+        return digest.hexdigest()[:16]
 
     def accuracy(self, logits) -> float:
         """Share of test rows whose largest logit is the true class."""
