@@ -6,13 +6,20 @@ import torch
 import torch.distributed as dist
 
 from dlsys_lab.parallel import WorkerError, launch
+from dlsys_lab.parallel.comm import TorchComm
 
 
 def rank_info(rank, world_size, offset):
-    """Each rank reports what the group says about it, plus a reduced tensor."""
+    """Each rank reports what the group says about it, a reduced tensor, and what TorchComm carried."""
     t = torch.tensor([float(rank)])
     dist.all_reduce(t)
-    return rank + offset, dist.get_rank(), dist.get_world_size(), t.item(), torch.get_num_threads()
+    comm, incoming = TorchComm(), torch.empty(2)
+    works = [comm.isend(torch.full((2,), float(rank)), (rank + 1) % world_size),
+             comm.irecv(incoming, (rank - 1) % world_size)]
+    for w in works:
+        w.wait()
+    return (rank + offset, dist.get_rank(), dist.get_world_size(), t.item(), torch.get_num_threads(),
+            incoming[0].item(), comm.bytes_sent)
 
 
 def raise_on_rank_one(rank, world_size):
@@ -31,6 +38,7 @@ def test_results_come_back_in_rank_order():
     results = launch(rank_info, 3, 10)
     assert [r[:3] for r in results] == [(10, 0, 3), (11, 1, 3), (12, 2, 3)]
     assert all(r[3] == 3.0 for r in results) and all(r[4] == 1 for r in results)
+    assert [r[5:] for r in results] == [(2.0, 8), (0.0, 8), (1.0, 8)]  # TorchComm: from the left neighbour
 
 
 def test_worker_exception_carries_its_traceback():
