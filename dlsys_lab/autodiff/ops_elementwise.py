@@ -238,7 +238,8 @@ _NEG, _EXP, _LOG, _TANH, _SIGMOID, _SQRT, _RELU = Neg(), Exp(), Log(), Tanh(), S
 
 
 def _is_scalar(x) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+    return type(x) is float or type(x) is int or (
+        not isinstance(x, Tensor) and isinstance(x, numbers.Real) and not isinstance(x, bool))
 
 
 def add(a: Tensor, b) -> Tensor:

@@ -4,6 +4,8 @@
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .op import Op
 from .ops_elementwise import constant
 from .tensor import Tensor
@@ -11,6 +13,11 @@ from .tensor import Tensor
 
 def normalize_axes(axes, ndim: int, op_name: str) -> tuple[int, ...]:
     """`axes` (None, an int or a sequence, negatives allowed) as a sorted tuple of non-negative ints."""
+    return _normalize_axes(tuple(axes) if isinstance(axes, list) else axes, ndim, op_name)
+
+
+@lru_cache(maxsize=4096)
+def _normalize_axes(axes, ndim, op_name):
     if axes is None:
         return tuple(range(ndim))
     if isinstance(axes, int):
@@ -37,7 +44,7 @@ def keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, 
 def _grad_to_input(out_grad: Tensor, node: Tensor, axes, keepdims) -> Tensor:
     """out_grad reshaped to keep the reduced axes, then broadcast to the input's shape."""
     in_shape = node.inputs[0].shape
-    if not keepdims:
+    if not keepdims and out_grad.ndim:  # a 0-d gradient broadcasts as it is
         out_grad = out_grad.reshape(keepdims_shape(in_shape, axes))
     return out_grad.broadcast_to(in_shape)
 

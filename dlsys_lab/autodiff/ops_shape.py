@@ -4,6 +4,8 @@ Each backward is again a shape op, so these differentiate any number of times.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .op import Op
 from .tensor import Tensor
 
@@ -167,15 +169,20 @@ def reshape(a: Tensor, shape) -> Tensor:
 
 def transpose(a: Tensor, axes=None) -> Tensor:
     """Permute axes by the full permutation `axes`; None swaps the last two axes."""
-    ndim = a.ndim
+    return Transpose(_permutation(None if axes is None else tuple(axes), a.shape))(a)
+
+
+@lru_cache(maxsize=4096)
+def _permutation(axes, shape) -> tuple[int, ...]:
+    ndim = len(shape)
     if axes is None:
         if ndim < 2:
-            raise ValueError(f"transpose() swaps the last two axes; shape {a.shape} has fewer than two")
-        axes = tuple(range(ndim - 2)) + (ndim - 1, ndim - 2)
+            raise ValueError(f"transpose() swaps the last two axes; shape {shape} has fewer than two")
+        return tuple(range(ndim - 2)) + (ndim - 1, ndim - 2)
     axes = tuple(axis % ndim if ndim else axis for axis in axes)
     if sorted(axes) != list(range(ndim)):
-        raise ValueError(f"transpose: {axes} is not a permutation of the {ndim} axes of shape {a.shape}")
-    return Transpose(axes)(a)
+        raise ValueError(f"transpose: {axes} is not a permutation of the {ndim} axes of shape {shape}")
+    return axes
 
 
 def broadcast_to(a: Tensor, shape) -> Tensor:

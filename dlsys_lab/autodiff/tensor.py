@@ -4,6 +4,7 @@ Arithmetic operators and methods call the ops in ops_*.py; `backward` runs the e
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -70,7 +71,7 @@ class Tensor:
     @property
     def size(self) -> int:
         """The number of elements."""
-        return int(np.prod(self.shape, dtype=np.int64))
+        return math.prod(self.shape)
 
     @property
     def is_leaf(self) -> bool:
