@@ -7,7 +7,7 @@
 
 namespace dlsys {
 
-constexpr int64_t kParallelGrain = 1 << 15;  // below this many elements, threads cost more than they save
+constexpr int64_t kParallelGrain = 1 << 18;  // below this many elements, threads cost more than they save
 
 // Visits elements [begin, end) in row-major order, one inner row segment at a time:
 // row(offsets, length) gets each operand's offset of the segment's first element.
