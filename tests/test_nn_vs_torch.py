@@ -202,3 +202,14 @@ def test_linear_default_init_matches_torch_bounds():
     bound = 1 / np.sqrt(100)
     assert np.abs(layer.weight.numpy()).max() <= bound and np.abs(layer.weight.numpy()).max() > 0.9 * bound
     assert np.abs(layer.bias.numpy()).max() <= bound
+
+
+def test_module_to_moves_parameters_and_keeps_outputs(device_name):
+    nn.init.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    x_np = _x((5, 3))
+    expected = model(dl.Tensor(x_np)).numpy()
+    model.to(device_name)
+    assert all(t.device == dl.device(device_name) for t in model.parameters())
+    assert all(b.device == dl.device(device_name) for _, b in model.named_buffers())
+    np.testing.assert_allclose(model(dl.Tensor(x_np, device=device_name)).numpy(), expected, rtol=1e-5, atol=1e-6)

@@ -292,3 +292,12 @@ def test_numpy_operands_on_the_left_defer_to_tensor(device_name):
     assert isinstance(y, dl.Tensor)
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [-2.0, -2.0])
+
+
+def test_to_moves_values_and_sends_gradients_back(device_name):
+    x = dl.Tensor([1.0, -2.0, 3.0], device="numpy", dtype="float64")
+    y = x.to(device_name)
+    assert y.device == dl.device(device_name)
+    (y * y).sum().backward()
+    assert x.grad.device == dl.device("numpy")
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, -4.0, 6.0])
