@@ -1,0 +1,78 @@
+"""Bad input gets a clear status per student and loses nothing: corrupt JSON, a missing or duplicated
+cell, a zip escaping its folder, a non-zip, an empty student folder, a wrong lab, an empty submissions folder."""
+import copy
+import zipfile
+
+import nbformat
+import pytest
+
+from adversarial.course_copy import LAB, NOTEBOOK, dlsys, make_course, read_rows, snapshot, source_nb
+
+pytestmark = pytest.mark.skipif("not __import__('autograder.sandbox').sandbox.available()",
+                                reason="the sandbox needs root on Linux")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """One grading run over every kind of bad entry beside a good one."""
+    course = make_course(tmp_path_factory.mktemp("course"))
+    subs = tmp_path_factory.mktemp("subs")
+    nbformat.write(source_nb(), subs / "good.ipynb")
+    (subs / "corrupt.ipynb").write_text('{"cells": [ this is not json')
+    missing = source_nb()
+    missing.cells = [c for c in missing.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "softmax"]
+    nbformat.write(missing, subs / "missing.ipynb")
+    doubled = source_nb()
+    index = next(i for i, c in enumerate(doubled.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == "softmax")
+    wrong = copy.deepcopy(doubled.cells[index])
+    wrong.source = "def softmax(logits):\n    return logits\n"
+    doubled.cells.insert(index + 1, wrong)
+    nbformat.write(doubled, subs / "doubled.ipynb")
+    with zipfile.ZipFile(subs / "escape.zip", "w") as archive:
+        archive.writestr(f"../{NOTEBOOK}", nbformat.writes(source_nb()))
+    (subs / "notazip.zip").write_bytes(b"PK but not really")
+    (subs / "ghost").mkdir()
+    before = snapshot(subs)
+    result = dlsys(course, "grade", LAB, subs, "--quiet")
+    return course, subs, result, read_rows(course), before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("student, score, status", [
+    ("good", 20, "ok"),
+    ("corrupt", 0, "error: lab01_models.ipynb is not a valid notebook"),
+    ("missing", 4, "ok (solution cell 'softmax' is missing"),
+    ("doubled", 20, "ok (cell 'softmax' appears twice; the first copy was graded"),
+    ("escape", 0, "error: escape.zip: entry '../lab01_models.ipynb' escapes its folder"),
+    ("notazip", 0, "error: notazip.zip is not a readable zip file"),
+    ("ghost", 0, "error: no notebook of this lab found"),
+])
+def test_each_entry_gets_a_clear_status(graded, student, score, status):
+    row = graded[3][student]
+    assert float(row["score"]) == score and row["status"].startswith(status), row
+
+
+@pytest.mark.slow
+def test_nothing_lost_or_touched(graded):
+    course, subs, result, rows, before = graded
+    assert result.returncode == 1
+    assert "7 submissions, 4 graded, 3 could not be graded" in result.stdout
+    assert snapshot(subs) == before
+    assert not (subs.parent / NOTEBOOK).exists()
+    assert (course / "grades" / LAB / "feedback" / "corrupt" / "lab01_models.html").exists()
+
+
+def test_wrong_lab_names_the_labs(tmp_path):
+    course = make_course(tmp_path / "course")
+    (tmp_path / "subs").mkdir()
+    result = dlsys(course, "grade", "lab09", tmp_path / "subs")
+    assert result.returncode == 2
+    assert "source/lab09 not found; labs are: lab01_models" in result.stderr
+
+
+def test_empty_submissions_folder_says_so(tmp_path):
+    course = make_course(tmp_path / "course")
+    (tmp_path / "subs").mkdir()
+    result = dlsys(course, "grade", LAB, tmp_path / "subs")
+    assert result.returncode == 1
+    assert "no submissions in" in result.stderr
