@@ -182,5 +182,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the findings as JSON")
     args = parser.parse_args(argv)
     findings = run_checks()
-    print(json.dumps([asdict(f) for f in findings], indent=2) if args.json else render(findings))
+    if args.json:
+        print(json.dumps([asdict(f) for f in findings], indent=2))
+    else:
+        from dlsys_lab.kernels import report
+        print(render(findings))
+        print("\nkernel builds:\n  " + report().replace("\n", "\n  "))
     return 1 if any(f.required and not f.ok for f in findings) else 0
