@@ -5,6 +5,7 @@ import gc
 import tracemalloc
 
 import numpy as np
+import pytest
 
 import dlsys_lab as dl
 from dlsys_lab import nn, optim
@@ -73,6 +74,7 @@ def test_no_graph_is_recorded_without_requires_grad_or_under_no_grad(device_name
     assert (a * b).requires_grad  # the switch is restored after the block
 
 
+@pytest.mark.slow
 def test_deep_graph_backpropagates_and_is_released():
     x = dl.Tensor([1.0], dtype="float64")
     y = x
