@@ -66,10 +66,10 @@ class NumpyBackend:
         return 0.5 * (1.0 + np.tanh(0.5 * a))
 
     def sum(self, a, axes, keepdims):
-        return np.sum(a, axis=axes, keepdims=keepdims)
+        return a.sum(axis=axes, keepdims=keepdims)
 
     def max(self, a, axes, keepdims):
-        return np.max(a, axis=axes, keepdims=keepdims)
+        return a.max(axis=axes, keepdims=keepdims)
 
     def reshape(self, a, shape):
         return np.reshape(a, shape)
