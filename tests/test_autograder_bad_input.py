@@ -56,7 +56,7 @@ def test_each_entry_gets_a_clear_status(graded, student, score, status):
 def test_nothing_lost_or_touched(graded):
     course, subs, result, rows, before = graded
     assert result.returncode == 1
-    assert "7 submissions, 4 graded, 3 could not be graded" in result.stdout
+    assert "7 submissions, 3 graded, 4 could not be graded" in result.stdout
     assert snapshot(subs) == before
     assert not (subs.parent / NOTEBOOK).exists()
     assert (course / "grades" / LAB / "feedback" / "corrupt" / "lab01_models.html").exists()
