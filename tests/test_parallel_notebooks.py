@@ -1,0 +1,40 @@
+"""Week 6: the lecture, lab-session and graded-lab notebooks execute headless in fast mode.
+
+The widgets' callbacks are driven in test_parallel_widgets.py; the graded lab's mutants are checked by `dlsys check`.
+"""
+from pathlib import Path
+
+import pytest
+
+from dlsys_lab.notebooks import execute_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+
+
+def printed(nb) -> str:
+    """Everything the notebook printed to stdout."""
+    return "".join(out.get("text", "") for cell in nb.cells for out in cell.get("outputs", [])
+                   if out.get("output_type") == "stream" and out.get("name") == "stdout")
+
+
+def test_lecture_06_parallelism():
+    text = printed(execute_notebook(ROOT / "lectures/06_parallelism.ipynb"))
+    assert "rank 0: True   rank 1: True   rank 2: True" in text  # ring all-reduce equals gloo's
+    assert "rank 0: (1, 1)   rank 1: (1, 1)   rank 2: (1, 1)" in text  # one all-reduce each way
+    assert "rank 0: 3   rank 1: 2   rank 2: 1" in text  # 1F1B activations held
+
+
+def test_lab_06_parallelism():
+    text = printed(execute_notebook(ROOT / "labs/06_parallelism.ipynb"))
+    for variant in ("naive", "bucketed", "overlapped", "ddp"):
+        assert f"\n{variant} " in text
+    assert "JAX on 2 CPU devices" in text
+
+
+def test_graded_lab_06_solution_runs_clean():
+    nb = execute_notebook(ROOT / "source/lab06_parallel/lab06_parallel.ipynb")
+    errors = [out for cell in nb.cells for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    assert not errors
+    assert all(cell.get("outputs") == [] for cell in nb.cells if cell.cell_type == "code"
+               and "test_" in cell.metadata.get("nbgrader", {}).get("grade_id", ""))
