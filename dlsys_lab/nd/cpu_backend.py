@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 
@@ -119,32 +120,50 @@ class StridedBackend:
         return self._unary("copy", a)
 
     # elementwise ----------------------------------------------------------------------
+    # Compact operands of one shape (most calls while training) take ext.ewise_flat, five small
+    # arguments; views and broadcasts take ext.ewise with their shapes and strides.
     def _binary(self, op, a, b):
-        self._check(a)
-        if b.__class__ is NDArray:
+        if a.__class__ is not NDArray or a.backend is not self:
+            self._check(a)
+        shape = a.shape
+        if b.__class__ is not NDArray:
+            return self._unary(op, a, self._scalar(b))
+        if b.backend is not self:
             self._check(b)
+        if a.storage.dtype != b.storage.dtype:
             a, b = self._same_dtype(a, b)
-            shape = a.shape
-            if b.shape != shape:
-                shape = broadcast_shapes(a.shape, b.shape)
-                a, b = a.broadcast_to(shape), b.broadcast_to(shape)
-            flat = self.ext.ewise(self._codes[op], a.storage, a.strides, a.offset, b.storage, b.strides, b.offset,
-                                  0.0, shape)
+        if b.shape == shape:
+            strides = compact_strides(shape)
+            if a.strides == strides and b.strides == strides:
+                flat = self.ext.ewise_flat(self._codes[op], a.storage, a.offset, b.storage, b.offset, 0.0,
+                                           math.prod(shape))
+                return NDArray(flat, shape, strides, 0, self)
         else:
-            shape = a.shape
-            flat = self.ext.ewise(self._codes[op], a.storage, a.strides, a.offset, None, (), 0, self._scalar(b), shape)
+            shape = broadcast_shapes(a.shape, b.shape)
+            a, b = a.broadcast_to(shape), b.broadcast_to(shape)
+        flat = self.ext.ewise(self._codes[op], a.storage, a.strides, a.offset, b.storage, b.strides, b.offset,
+                              0.0, shape)
         return self._new(flat, shape)
 
     def _reversed(self, op, a, b):
         """op(b, a) for a Python scalar b."""
         self._check(a)
-        flat = self.ext.ewise(self._codes[op], None, (), 0, a.storage, a.strides, a.offset, self._scalar(b), a.shape)
-        return self._new(flat, a.shape)
+        b, shape, strides = self._scalar(b), a.shape, compact_strides(a.shape)
+        if a.strides == strides:
+            flat = self.ext.ewise_flat(self._codes[op], None, 0, a.storage, a.offset, b, math.prod(shape))
+        else:
+            flat = self.ext.ewise(self._codes[op], None, (), 0, a.storage, a.strides, a.offset, b, shape)
+        return NDArray(flat, shape, strides, 0, self)
 
-    def _unary(self, op, a):
+    def _unary(self, op, a, scalar=0.0):
+        """op(a) for a unary op, or op(a, scalar) for a binary one."""
         self._check(a)
-        flat = self.ext.ewise(self._codes[op], a.storage, a.strides, a.offset, None, (), 0, 0.0, a.shape)
-        return self._new(flat, a.shape)
+        shape, strides = a.shape, compact_strides(a.shape)
+        if a.strides == strides:
+            flat = self.ext.ewise_flat(self._codes[op], a.storage, a.offset, None, 0, scalar, math.prod(shape))
+        else:
+            flat = self.ext.ewise(self._codes[op], a.storage, a.strides, a.offset, None, (), 0, scalar, shape)
+        return NDArray(flat, shape, strides, 0, self)
 
     def add(self, a, b): return self._binary("add", a, b)
     def sub(self, a, b): return self._binary("sub", a, b)
@@ -153,7 +172,7 @@ class StridedBackend:
     def maximum(self, a, b): return self._binary("maximum", a, b)
     def eq(self, a, b): return self._binary("eq", a, b)
     def ge(self, a, b): return self._binary("ge", a, b)
-    def power(self, a, exponent): return self._binary("power", a, self._scalar(exponent))
+    def power(self, a, exponent): return self._unary("power", a, self._scalar(exponent))
     def rsub(self, a, b): return self._reversed("sub", a, b)
     def rdiv(self, a, b): return self._reversed("div", a, b)
     def neg(self, a): return self._unary("neg", a)
@@ -166,20 +185,11 @@ class StridedBackend:
     # reductions ---------------------------------------------------------------------------
     def _reduce(self, reduction, a, axes, keepdims):
         self._check(a)
-        ndim = a.ndim
-        axes = tuple(range(ndim)) if axes is None else (axes,) if isinstance(axes, int) else tuple(axes)
-        if any(not -ndim <= ax < max(ndim, 1) for ax in axes):
-            raise ValueError(f"axes {axes} out of range for an array of shape {a.shape}")
-        reduced = {ax % ndim for ax in axes} if ndim else set()
-        kept = [d for d in range(ndim) if d not in reduced]
-        order = kept + sorted(reduced)  # the kernel reduces the trailing axes
-        flat = self.ext.reduce(reduction, a.storage, [a.shape[d] for d in order], [a.strides[d] for d in order],
-                               a.offset, len(kept))
-        if keepdims:
-            shape = tuple(1 if d in reduced else a.shape[d] for d in range(ndim))
-        else:
-            shape = tuple(a.shape[d] for d in kept)
-        return self._new(flat, shape)
+        if axes is not None and axes.__class__ is not tuple:
+            axes = (axes,) if isinstance(axes, int) else tuple(axes)
+        shape, strides, n_kept, out_shape = _reduce_plan(a.shape, a.strides, axes, keepdims)
+        flat = self.ext.reduce(reduction, a.storage, shape, strides, a.offset, n_kept)
+        return NDArray(flat, out_shape, compact_strides(out_shape), 0, self)
 
     def sum(self, a, axes=None, keepdims=False):
         return self._reduce(0, a, axes, keepdims)
@@ -200,9 +210,12 @@ class StridedBackend:
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not align ({k} != {k2})")
         code = self._step_code(step)
         a, b = self._same_dtype(a, b)
-        batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
-        a_offsets = _batch_offsets(a.broadcast_to(batch + (m, k)), batch)
-        b_offsets = _batch_offsets(b.broadcast_to(batch + (k, n)), batch)
+        if a.ndim == 2 and b.ndim == 2:
+            batch, a_offsets, b_offsets = (), [a.offset], [b.offset]
+        else:
+            batch = broadcast_shapes(a.shape[:-2], b.shape[:-2])
+            a_offsets = _batch_offsets(a.broadcast_to(batch + (m, k)), batch)
+            b_offsets = _batch_offsets(b.broadcast_to(batch + (k, n)), batch)
         flat = self.ext.matmul(code, a.storage, a_offsets, a.strides[-2], a.strides[-1],
                                b.storage, b_offsets, b.strides[-2], b.strides[-1], m, n, k)
         return self._new(flat, batch + (m, n))
@@ -272,6 +285,23 @@ class StridedBackend:
             raise ValueError(f"as_strided: shape {shape} with strides {strides} reaches outside the "
                              f"{a.size} elements of the array")
         return NDArray(a.storage, shape, strides, a.offset, self)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reduce_plan(shape, strides, axes, keepdims):
+    """(shape, strides) reordered so the reduced axes trail, the number kept, and the output shape."""
+    ndim = len(shape)
+    axes = tuple(range(ndim)) if axes is None else axes
+    if any(not -ndim <= ax < max(ndim, 1) for ax in axes):
+        raise ValueError(f"axes {axes} out of range for an array of shape {shape}")
+    reduced = {ax % ndim for ax in axes} if ndim else set()
+    kept = [d for d in range(ndim) if d not in reduced]
+    order = kept + sorted(reduced)  # the kernel reduces the trailing axes
+    if keepdims:
+        out_shape = tuple(1 if d in reduced else shape[d] for d in range(ndim))
+    else:
+        out_shape = tuple(shape[d] for d in kept)
+    return tuple(shape[d] for d in order), tuple(strides[d] for d in order), len(kept), out_shape
 
 
 def _batch_offsets(a, batch):

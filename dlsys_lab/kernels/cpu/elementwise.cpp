@@ -76,8 +76,10 @@ void reduce_kernel(const T* a, const Dims& shape, const Dims& strides, int64_t n
   const Dims red_shape(shape.begin() + n_kept, shape.end()), red_strides(strides.begin() + n_kept, strides.end());
   const Walk red = make_walk(red_shape, {&red_strides});
   const int64_t n_out = numel(kept_shape), n_red = red.size();
-  if (red.shape.size() == 1) {
-    // Each output reduces one evenly strided row: threads split the outputs, or a long single row.
+  const int64_t kept_stride = n_kept ? std::abs(kept_strides[n_kept - 1]) : 0;
+  if (red.shape.size() == 1 && (n_out == 1 || std::abs(red.inner_stride(0)) <= kept_stride)) {
+    // Each output reduces one evenly strided row, the inner dimension in memory: threads split the
+    // outputs, or a long single row. (A column sum instead takes the memory-order path below.)
     const int64_t stride = red.inner_stride(0);
     const Walk kept = make_walk(kept_shape, {&kept_strides});
     const int threads = n_out * n_red < kParallelGrain ? 1 : omp_get_max_threads();

@@ -58,6 +58,12 @@ Tensor ewise(int op, const c10::optional<Tensor>& a, Dims a_strides, int64_t a_o
   return out;
 }
 
+// The compact-operand fast path of the Python side (same signature as the cpu extension's).
+Tensor ewise_flat(int op, const c10::optional<Tensor>& a, int64_t a_offset, const c10::optional<Tensor>& b,
+                  int64_t b_offset, double scalar, int64_t n) {
+  return ewise(op, a, a ? Dims{1} : Dims{}, a_offset, b, b ? Dims{1} : Dims{}, b_offset, scalar, {n});
+}
+
 Tensor reduce(int red, const Tensor& a, const Dims& shape, const Dims& strides, int64_t offset, int64_t n_kept) {
   check_storage(a, "a", at::kCUDA);
   check_layout(a, shape, strides, offset, "a");
@@ -119,6 +125,7 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.attr("MATMUL_STEPS") = steps;
   m.attr("REDUCTIONS") = std::vector<std::string>{"sum", "max"};
   m.def("ewise", &ewise, "a new compact array holding op(a, b); a missing operand is the scalar");
+  m.def("ewise_flat", &ewise_flat, "op(a, b) over n compact elements from each offset; a missing operand is the scalar");
   m.def("ewise_into", &ewise_into, "writes op(a, b) into a strided view of out");
   m.def("reduce", &reduce, "sum or max over the trailing dimensions (all but the first n_kept)");
   m.def("cast", &cast, "a compact copy converted to float64 (to_double) or float32");
