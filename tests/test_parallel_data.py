@@ -1,10 +1,11 @@
 """Every data-parallel variant (and torch's DDP) matches single-process full-batch training after 5 steps."""
 import pytest
 import torch
+import torch.distributed as dist
 from torch import nn
 
 from dlsys_lab.parallel import launch
-from dlsys_lab.parallel.data_parallel import make_buckets
+from dlsys_lab.parallel.data_parallel import OverlappedDataParallel, make_buckets
 from dlsys_lab.parallel.training import VARIANTS, train_data_parallel, train_single
 
 
@@ -33,10 +34,24 @@ def batch(n=12):
     return torch.randn(n, 6, generator=gen, dtype=torch.float64), torch.randn(n, 3, generator=gen, dtype=torch.float64)
 
 
+def backward_twice_message():
+    """A second backward before sync_gradients must fail loudly, not average stale gradients."""
+    dp = OverlappedDataParallel(make_net())
+    inputs, targets = batch(4)
+    try:
+        for _ in range(2):
+            nn.functional.mse_loss(dp(inputs), targets).backward()
+    except RuntimeError as error:
+        return str(error)
+    finally:
+        dist.barrier()
+
+
 def all_variants(rank, world_size, inputs, targets, bucket_bytes):
     """Train once with every variant in one launch (start-up is the expensive part)."""
-    return {v: train_data_parallel(rank, world_size, v, make_net, inputs, targets, 5, 0.1, bucket_bytes)[0]
-            for v in VARIANTS}
+    states = {v: train_data_parallel(rank, world_size, v, make_net, inputs, targets, 5, 0.1, bucket_bytes)[0]
+              for v in VARIANTS}
+    return states, backward_twice_message()
 
 
 @pytest.mark.slow
@@ -46,7 +61,8 @@ def test_every_variant_matches_single_process_training():
     torch.manual_seed(0)  # rank 0's seed: the others are overwritten by the initial broadcast
     expected, _ = train_single(make_net, inputs, targets, steps=5, lr=0.1)
     initial = (torch.manual_seed(0), make_net())[1].state_dict()
-    for rank, states in enumerate(launch(all_variants, world_size, inputs, targets, bucket_bytes)):
+    for rank, (states, twice) in enumerate(launch(all_variants, world_size, inputs, targets, bucket_bytes)):
+        assert twice is not None and "call sync_gradients() after every backward" in twice
         for variant, state in states.items():
             assert state.keys() == expected.keys()
             for name, value in state.items():
@@ -61,3 +77,4 @@ def test_buckets_follow_backward_order_and_respect_the_size():
     buckets = make_buckets(params, bucket_bytes=200)  # float32: 40, 80, 120, 160 bytes
     assert [[p.numel() for p in b] for b in buckets] == [[40], [30, 20], [10]]
     assert make_buckets(params, bucket_bytes=1) == [[p] for p in reversed(params)]
+

@@ -106,6 +106,9 @@ class OverlappedDataParallel(BucketedDataParallel):
     def _on_grad_ready(self, p: nn.Parameter) -> None:
         i = self._bucket_of[id(p)]
         self._waiting[i] -= 1
+        if self._waiting[i] < 0:
+            raise RuntimeError("a second backward before sync_gradients(): call sync_gradients() after every "
+                               "backward (this class does not accumulate gradients over several)")
         if self._waiting[i] == 0:
             self._launch(i)
 
