@@ -82,7 +82,7 @@ class StridedBackend:
     # conversion and creation ------------------------------------------------------------
     def from_numpy(self, a):
         a = np.asarray(a)
-        if a.dtype.name not in _TORCH_DTYPES:
+        if a.dtype.char not in "fd":  # float32, float64
             raise TypeError(f"arrays of dtype {a.dtype} are not supported on device '{self.name}'; "
                             f"convert with .astype('float32') or .astype('float64') first")
         flat = torch.from_numpy(np.array(a, order="C", copy=True).reshape(-1))

@@ -99,10 +99,13 @@ class NDArray:
 
     def permute(self, axes) -> "NDArray":
         """A view with the axes reordered: new axis i is old axis axes[i]."""
-        axes = tuple(int(a) % self.ndim if self.ndim else int(a) for a in axes)
-        if sorted(axes) != list(range(self.ndim)):
-            raise ValueError(f"permute axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
-        return self._view([self.shape[a] for a in axes], [self.strides[a] for a in axes], self.offset)
+        try:
+            axes = _permutation(tuple(axes), len(self.shape))
+        except ValueError as err:
+            raise ValueError(f"{err} of shape {self.shape}") from None
+        shape, strides = self.shape, self.strides
+        return NDArray(self.storage, tuple([shape[a] for a in axes]), tuple([strides[a] for a in axes]), self.offset,
+                       self.backend)
 
     def broadcast_to(self, shape) -> "NDArray":
         """A view repeating size-1 (and new leading) axes with stride 0, like np.broadcast_to."""
@@ -149,6 +152,15 @@ class NDArray:
     def __setitem__(self, index, value) -> None:
         """Writes a scalar or a (broadcast) NDArray into the view self[index], in place."""
         self.backend.assign(self[index], value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _permutation(axes: tuple, ndim: int) -> tuple[int, ...]:
+    """axes with negative entries wrapped, or a ValueError when they are not a permutation of ndim axes."""
+    wrapped = tuple(int(a) % ndim if ndim else int(a) for a in axes)
+    if sorted(wrapped) != list(range(ndim)):
+        raise ValueError(f"permute axes {wrapped} are not a permutation of the {ndim} axes")
+    return wrapped
 
 
 def _expand_index(index: tuple, ndim: int) -> tuple:

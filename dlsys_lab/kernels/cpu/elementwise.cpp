@@ -13,10 +13,37 @@
 namespace dlsys {
 namespace {
 
+// True when a matrix walk has an operand that steps further along its rows than down its columns
+// (a transposed view): row by row, that operand would touch a new cache line at every element.
+inline bool has_transposed_operand(const Walk& w) {
+  if (w.shape.size() != 2) return false;
+  for (int k = 0; k < w.n_ops; ++k)
+    if (std::abs(w.strides[k][1]) > std::abs(w.strides[k][0])) return true;
+  return false;
+}
+
+// OP over a matrix walk in kTile x kTile tiles, so every cache line a tile touches is used for all
+// of its elements whichever way each operand is laid out.
+template <int OP, typename T>
+void ewise_tiled(const T* a, const T* b, T* out, const Walk& w) {
+  constexpr int64_t kTile = 32;
+  const int64_t rows = w.shape[0], cols = w.shape[1];
+  const int64_t a0 = w.strides[0][0], a1 = w.strides[0][1], b0 = w.strides[1][0], b1 = w.strides[1][1];
+  const int64_t o0 = w.strides[2][0], o1 = w.strides[2][1];
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelGrain)
+  for (int64_t i0 = 0; i0 < rows; i0 += kTile)
+    for (int64_t j0 = 0; j0 < cols; j0 += kTile) {
+      const int64_t i1 = std::min(rows, i0 + kTile), j1 = std::min(cols, j0 + kTile);
+      for (int64_t i = i0; i < i1; ++i)
+        for (int64_t j = j0; j < j1; ++j) out[i * o0 + j * o1] = apply_op<OP>(a[i * a0 + j * a1], b[i * b0 + j * b1]);
+    }
+}
+
 // out[i] = OP(a[i], b[i]) over `shape`; an operand that is absent is the scalar, with stride 0.
 template <int OP, typename T>
 void ewise_kernel(const T* a, const Dims& as, const T* b, const Dims& bs, T* out, const Dims& os, const Dims& shape) {
   const Walk w = make_walk(shape, {&as, &bs, &os});
+  if (has_transposed_operand(w)) return ewise_tiled<OP>(a, b, out, w);
   const int64_t sa = w.inner_stride(0), sb = w.inner_stride(1), so = w.inner_stride(2);
   parallel_walk(w, [&](const int64_t* off, int64_t len) {
     const T* pa = a + off[0];
