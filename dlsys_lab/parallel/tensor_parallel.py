@@ -66,6 +66,7 @@ class ColumnParallelLinear(nn.Module):
         self.all_reduce = all_reduce
 
     def forward(self, x):
+        """x (full, the same on every rank) -> rank's slice of the output features."""
         return nn.functional.linear(_CopyToRanks.apply(x, self.all_reduce), self.weight, self.bias)
 
 
@@ -80,6 +81,7 @@ class RowParallelLinear(nn.Module):
         self.all_reduce = all_reduce
 
     def forward(self, x_slice):
+        """Rank's slice of the input features -> the full output, the same on every rank."""
         return _SumOverRanks.apply(nn.functional.linear(x_slice, self.weight), self.all_reduce) + self.bias
 
 
@@ -93,4 +95,5 @@ class TensorParallelMLP(nn.Module):
         self.down = RowParallelLinear(dense_out, self.all_reduce)
 
     def forward(self, x):
+        """The dense MLP's output, computed with half (or 1/w) of its weights on each rank."""
         return self.down(nn.functional.gelu(self.up(x)))
