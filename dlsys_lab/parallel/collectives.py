@@ -44,17 +44,18 @@ def _receive_and_add(targets: list[torch.Tensor], left: int) -> None:
     """
     if not targets:
         return
-    slots = torch.empty(SLOTS, targets[0].numel(), dtype=targets[0].dtype)
+    count = min(SLOTS, len(targets))
+    slots = torch.empty(count, targets[0].numel(), dtype=targets[0].dtype)
 
     def post(j):
-        return dist.irecv(slots[j % SLOTS, : targets[j].numel()], left)
+        return dist.irecv(slots[j % count, : targets[j].numel()], left)
 
-    works = [post(j) for j in range(min(SLOTS, len(targets)))]
+    works = [post(j) for j in range(count)]
     for j, target in enumerate(targets):
         works[j].wait()
-        target.add_(slots[j % SLOTS, : target.numel()])
-        if j + SLOTS < len(targets):
-            works.append(post(j + SLOTS))
+        target.add_(slots[j % count, : target.numel()])
+        if j + count < len(targets):
+            works.append(post(j + count))
 
 
 def ring_all_reduce(tensor: torch.Tensor) -> int:
