@@ -105,10 +105,11 @@ def main(argv=None) -> int:
     """Print every table; --quick shrinks the sizes for a smoke run."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
+    parser.add_argument("--sizes", type=int, nargs="+", help="matmul sizes (default 256 1024 2048)")
     args = parser.parse_args(argv)
     print(f"BLAS: numpy {np.__version__}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; "
           f"torch {torch.__version__}; {os.cpu_count()} CPUs")
-    matmul_table((128, 256) if args.quick else (256, 1024, 2048), args.quick)
+    matmul_table(args.sizes or ((128, 256) if args.quick else (256, 1024, 2048)), args.quick)
     bandwidth_table(4 if args.quick else 64)
     gpu_table()
     build_times()

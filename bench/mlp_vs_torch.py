@@ -1,4 +1,4 @@
-"""Train the same 64-256-256-10 MLP on digits with dlsys_lab (numpy backend) and with torch, in one process.
+"""Train the same 64-256-256-10 MLP on digits with dlsys_lab (any device) and with torch, in one process.
 
 Prints per-epoch median times, their ratio dlsys_lab/torch, and microseconds per small op for both.
 Both frameworks run on one thread (BLAS and torch), which is fastest for matrices this small.
@@ -22,6 +22,7 @@ from dlsys_lab.data import DataLoader, digits
 from dlsys_lab.train_digits import make_mlp
 
 BATCH, LR, MOMENTUM = 32, 0.05, 0.9
+GOALS = {"cpu": 1.2}  # the largest ratio dlsys_lab/torch each device aims for; 1.5 elsewhere
 
 
 def epoch_times_dlsys(train_set, epochs: int, device: str) -> list[float]:
@@ -120,7 +121,8 @@ def main() -> None:
               f"median of {args.epochs} epochs")
         print(f"  dlsys_lab ({args.device}): {dl_median * 1e3:8.1f} ms/epoch  ({dl_median / steps * 1e6:7.1f} us/step)")
         print(f"  torch              : {torch_median * 1e3:8.1f} ms/epoch  ({torch_median / steps * 1e6:7.1f} us/step)")
-        print(f"  ratio dlsys_lab/torch: {dl_median / torch_median:.2f}  (goal <= 1.5)")
+        print(f"  ratio dlsys_lab/torch: {dl_median / torch_median:.2f}  (goal <= {GOALS.get(args.device, 1.5)}); "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         print("small ops on 8x8 float32 (us per call, median of 5):")
         print(f"  {'op':26s} {'dlsys_lab':>10s} {'torch':>8s} {'ratio':>6s}")
         for name, ours, theirs in small_op_table(args.device):

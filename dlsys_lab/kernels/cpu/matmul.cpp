@@ -98,8 +98,14 @@ struct Simd {
         for (int r = 0; r < kMR; ++r) packed[p * kMR + r] = s + r < rows ? a.at(i0 + s + r, p0 + p) : T(0);
   }
 
-  // packed[sliver][p][c]: kNR columns of B at a time, row after row.
+  // packed[sliver][p][c]: kNR columns of B at a time, row after row. With a small M, packing B costs
+  // about as much as the product, so full slivers of a row-major B copy whole runs.
   static void pack_b_sliver(MatrixView<T> b, int64_t p0, int64_t kc, int64_t j0, int64_t cols, T* packed) {
+    const T* origin = b.data + p0 * b.row_stride + j0 * b.col_stride;
+    if (cols == kNR && b.col_stride == 1) {
+      for (int64_t p = 0; p < kc; ++p) std::memcpy(packed + p * kNR, origin + p * b.row_stride, kNR * sizeof(T));
+      return;
+    }
     for (int64_t p = 0; p < kc; ++p)
       for (int c = 0; c < kNR; ++c) packed[p * kNR + c] = c < cols ? b.at(p0 + p, j0 + c) : T(0);
   }
