@@ -13,3 +13,5 @@ c.ExecutePreprocessor.kernel_name = "dlsys-lab"
 c.Execute.kernel_name = "dlsys-lab"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.enforce_metadata = True
+# Mutants are near-solutions: never copy them (or caches) into a student release.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "mutants"]

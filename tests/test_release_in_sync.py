@@ -28,9 +28,12 @@ def test_release_is_up_to_date(lab, tmp_path):
     shutil.copy(REPO / "autograder" / "nbgrader_config.py", tmp_path / "autograder")
     shutil.copy(REPO / "nbgrader_config.py", tmp_path)
     generate(tmp_path, lab)
-    fresh = sorted((tmp_path / "release" / lab).glob("*.ipynb"))
+    released = tmp_path / "release" / lab
+    assert not (released / "mutants").exists(), "mutants (near-solutions) must never reach a student release"
+    files = lambda root: sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    assert files(released) == files(REPO / "release" / lab), f"run `dlsys release {lab}` and commit release/{lab}"
+    fresh = sorted(released.glob("*.ipynb"))
     committed = sorted((REPO / "release" / lab).glob("*.ipynb"))
-    assert [p.name for p in fresh] == [p.name for p in committed], f"run `dlsys release {lab}` and commit release/{lab}"
     for new, old in zip(fresh, committed):
         assert _cells(new) == _cells(old), f"release/{lab}/{old.name} is stale; run `dlsys release {lab}`"
 
