@@ -49,7 +49,7 @@ def encode(value, handle_of, depth: int = 0):
         return handle_of(v)
 
     def enc_array(a):
-        a = np.ascontiguousarray(a)
+        a = np.ascontiguousarray(a).reshape(np.shape(a))  # ascontiguousarray makes 0-d arrays 1-d
         blobs.append(a.tobytes())
         return {"t": "nd", "dtype": a.dtype.str, "shape": list(a.shape), "blob": len(blobs) - 1}
 

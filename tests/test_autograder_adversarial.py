@@ -95,6 +95,14 @@ def test_decoded_values_are_plain_data():
     assert value["a"][0] == np.float32(1.5)
 
 
+def test_arrays_keep_their_shape_and_dtype_across_the_wire():
+    for array in (np.array(2.5), np.float32(1.5), np.zeros((0, 3)), np.arange(6).reshape(2, 3).T):
+        tree, blobs = wire.encode(array, lambda v: None)
+        back = wire.decode(tree, blobs, lambda t: None)
+        assert np.shape(back) == np.shape(array) and np.asarray(back).dtype == np.asarray(array).dtype
+        np.testing.assert_array_equal(back, array)
+
+
 def test_remote_proxy_refuses_truthiness_and_dunders():
     from autograder.remote import RemoteObject
     proxy = RemoteObject(remote=None, tree={"id": 1}, label="softmax(...)")
