@@ -2,16 +2,58 @@
 results handed back as they finish."""
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import tempfile
 import queue
 import subprocess
 import sys
 import threading
 
+from autograder.sandbox import kill_uid
 from autograder.zygote import THREAD_VARS
 
 BASE_UID = 61000
+UID_SLOTS = 4096
+UID_LOCKS = os.path.join(tempfile.gettempdir(), "dlsys-grader-uids")
+
+
+class UidLease:
+    """A sandbox uid held exclusively (by a file lock) for as long as one worker lives, so concurrent
+    grading runs never share a uid: each kills every process of its uid after a notebook."""
+
+    def __init__(self):
+        os.makedirs(UID_LOCKS, mode=0o700, exist_ok=True)
+        for slot in range(UID_SLOTS):
+            fd = os.open(os.path.join(UID_LOCKS, str(slot)), os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            self.fd, self.uid = fd, BASE_UID + slot
+            return
+        raise RuntimeError(f"all {UID_SLOTS} sandbox uids are in use; wait for other grading runs to finish")
+
+    @staticmethod
+    def leased(uid: int) -> bool:
+        """True while some grading process holds `uid`."""
+        try:
+            fd = os.open(os.path.join(UID_LOCKS, str(uid - BASE_UID)), os.O_RDWR)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+
+    def release(self) -> None:
+        """Give the uid back (also happens when the process exits)."""
+        os.close(self.fd)
 
 
 class Worker:
@@ -19,7 +61,9 @@ class Worker:
 
     def __init__(self, index: int, warm_modules: list[str]):
         env = dict(os.environ, MPLBACKEND="Agg", **{v: "1" for v in THREAD_VARS})
-        self.index, self.uid = index, BASE_UID + index
+        self.index, self.lease = index, UidLease()
+        self.uid = self.lease.uid
+        kill_uid(self.uid)  # leftovers of a grader that died while holding this uid
         self.process = subprocess.Popen([sys.executable, "-m", "autograder.zygote", json.dumps(warm_modules)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
         ready = self.process.stdout.readline()
@@ -48,6 +92,7 @@ class Worker:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.lease.release()
 
 
 def grade_all(tasks: list[dict], jobs: int, warm_modules: list[str], on_done=None) -> dict[str, dict]:

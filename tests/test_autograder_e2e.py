@@ -8,11 +8,13 @@ import pytest
 from adversarial.course_copy import (LAB, NOTEBOOK, dlsys, make_course, read_rows, release_nb, snapshot,
                                      solution_of, source_nb, with_cells)
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif("not __import__('autograder.sandbox').sandbox.available()",
+# one worker runs this module, so its module-scoped grading run happens once under pytest -n (--dist loadgroup)
+pytestmark = [pytest.mark.xdist_group("autograder_e2e"), pytest.mark.slow, pytest.mark.skipif("not __import__('autograder.sandbox').sandbox.available()",
                                                    reason="the sandbox needs root on Linux")]
 
 HOSTILE_CELL = '''
 import builtins, sys, numpy as np, torch
+
 np.allclose = lambda *a, **k: True
 np.testing.assert_allclose = lambda *a, **k: None
 torch.softmax = lambda x, dim=None: x
