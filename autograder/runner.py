@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import tempfile
 import time
 from pathlib import Path
 
@@ -64,10 +65,12 @@ def _student_process(read_fd, write_fd, folder: Path, task, limits) -> None:
         if task["sandbox"]:
             conf = sandbox.Confinement(task["uid"], task["hide"], task["keep"])
             sandbox.confine(conf, limits, files)
-        else:
+            log = os.open(".output.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        else:  # validate: run beside the student's notebook, but leave nothing in their folder
             os.chdir(folder)
             sandbox.apply_limits(limits)
-        log = os.open(".output.log", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            log, log_path = tempfile.mkstemp(prefix="dlsys-output-", suffix=".log")
+            os.unlink(log_path)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(log, 1)

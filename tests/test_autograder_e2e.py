@@ -116,3 +116,4 @@ def test_validate_reports_each_public_test(graded, tmp_path):
     assert result.returncode == 1
     assert "PASS  test_softmax  2/2" in result.stdout
     assert "FAIL  test_cross_entropy  0/2  cross_entropy(...) raised NotImplementedError" in result.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == [NOTEBOOK], "validate must leave nothing beside the notebook"
