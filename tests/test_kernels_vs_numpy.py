@@ -1,4 +1,4 @@
-"""Every protocol function of the `cpu` backend against the NumPy reference backend.
+"""Every protocol function of the compiled backends (`cpu`, and `cuda` where a GPU is usable) against NumPy.
 
 Hypothesis draws shapes, permutations and slicing steps, so kernels see non-contiguous and broadcast views.
 """
@@ -9,15 +9,27 @@ from hypothesis import given, settings, strategies as st
 import dlsys_lab.nd as nd
 from dlsys_lab.nd.numpy_backend import NumpyBackend
 
-CPU = nd.device("cpu")
-pytestmark = pytest.mark.skipif(not CPU.available(), reason=f"cpu: {CPU.status()}")
+COMPILED = [pytest.param(name, id=name, marks=() if nd.device(name).available() else
+                         pytest.mark.skip(reason=f"{name}: {nd.device(name).status()}")) for name in ("cpu", "cuda")]
 REF = NumpyBackend()
 TOL = {"float32": dict(rtol=2e-5, atol=2e-5), "float64": dict(rtol=1e-11, atol=1e-11)}
 FEW = settings(max_examples=25, deadline=None)
 
 
+_under_test = {}
+
+
+@pytest.fixture(autouse=True, scope="module", params=COMPILED)
+def compiled_device(request):
+    """Runs every test of this module once per compiled backend (module scope, which hypothesis allows)."""
+    _under_test["backend"] = nd.device(request.param).backend
+    yield request.param
+    _under_test.clear()
+
+
 def backend():
-    return CPU.backend
+    """The compiled backend of the current parametrization."""
+    return _under_test["backend"]
 
 
 @st.composite
@@ -110,9 +122,9 @@ def test_long_reductions_split_across_threads(dtype, shape, axes):
 
 
 @FEW
-@given(data=st.data(), dtype=st.sampled_from(["float32", "float64"]),
-       step=st.sampled_from(["naive", "tiled", "simd", "parallel", None]))
-def test_matmul_every_step_on_views_and_batches(data, dtype, step):
+@given(data=st.data(), dtype=st.sampled_from(["float32", "float64"]))
+def test_matmul_every_step_on_views_and_batches(data, dtype):
+    step = data.draw(st.sampled_from([*backend().ext.MATMUL_STEPS, None]))
     m, k, n = (data.draw(st.integers(1, 40)) for _ in range(3))
     batch = tuple(data.draw(st.lists(st.integers(1, 3), max_size=2)))
     a_np, a = data.draw(views(dtype=dtype, shape=batch + (m, k)))
@@ -121,13 +133,14 @@ def test_matmul_every_step_on_views_and_batches(data, dtype, step):
     np.testing.assert_allclose(got, a_np @ b_np, rtol=1e-4 if dtype == "float32" else 1e-10, atol=1e-4)
 
 
-@pytest.mark.parametrize("step", ["naive", "tiled", "simd", "parallel"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_matmul_steps_past_the_block_sizes(step, dtype):
+@pytest.mark.parametrize("m, k, n", [(157, 300, 131), (260, 132, 200)])  # odd sizes; multiples of 4 (16-byte rows)
+def test_matmul_steps_past_the_block_sizes(dtype, m, k, n):
     rng = np.random.default_rng(1)
-    a, b = rng.standard_normal((157, 300)).astype(dtype), rng.standard_normal((300, 131)).astype(dtype)
-    got = backend().to_numpy(backend().matmul(backend().from_numpy(a), backend().from_numpy(b), step=step))
-    np.testing.assert_allclose(got, a @ b, rtol=1e-4 if dtype == "float32" else 1e-10, atol=1e-3)
+    a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    for step in backend().ext.MATMUL_STEPS:
+        got = backend().to_numpy(backend().matmul(backend().from_numpy(a), backend().from_numpy(b), step=step))
+        np.testing.assert_allclose(got, a @ b, rtol=1e-4 if dtype == "float32" else 1e-10, atol=1e-3, err_msg=step)
 
 
 @FEW
