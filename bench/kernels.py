@@ -1,6 +1,6 @@
 """Our kernels against NumPy (OpenBLAS) and torch, as ratios measured in one run (medians).
 
-Matmul GFLOP/s of every optimization step, add and sum in GB/s on 64 MB, 4096 matmul on a GPU, build times.
+Matmul GFLOP/s of every optimization step, add and sum in GB/s on 64 MB, GPU matmul up to 4096, build times.
 """
 from __future__ import annotations
 
@@ -68,24 +68,46 @@ def bandwidth_table(megabytes: int):
         print(f"  {name}: cpu {mine:6.1f}  numpy {ref:6.1f}  ratio {mine / ref:.2f}")
 
 
-def gpu_table():
-    """4096 float32 matmul of our cuda steps against torch.matmul (cuBLAS), when a GPU is usable."""
+def gpu_median_seconds(fn, repeats: int = 20) -> float:
+    """The median GPU time of fn() by CUDA events, after two warm-up runs."""
+    fn(), fn()
+    times = []
+    for _ in range(repeats):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) / 1e3)
+    return statistics.median(times)
+
+
+def gpu_table(sizes=(1024, 2048, 4096)):
+    """float32 matmul of each cuda step against torch.matmul (cuBLAS, IEEE float32), when a GPU is usable."""
     device = nd.device("cuda")
     if not device.available():
         print(f"\ncuda: skipped ({device.status()})")
         return
-    gpu, n = device.backend, 4096
-    a = torch.randn(n, n, device="cuda")
-    da, db = gpu.from_numpy(a.cpu().numpy()), gpu.from_numpy(a.cpu().numpy())
-
-    def timed(fn):
-        return median_seconds(lambda: (fn(), torch.cuda.synchronize()), 5)
-
-    cublas = 2.0 * n ** 3 / timed(lambda: a @ a) / 1e9
-    print(f"\ncuda float32 matmul n={n}: torch (cuBLAS) {cublas:.0f} GFLOP/s")
-    for step in gpu.ext.MATMUL_STEPS:
-        rate = 2.0 * n ** 3 / timed(lambda s=step: gpu.matmul(da, db, step=s)) / 1e9
-        print(f"  {step}: {rate:.0f} GFLOP/s (ratio {rate / cublas:.2f})")
+    gpu = device.backend
+    precision = getattr(torch.backends.cuda.matmul, "fp32_precision", None) or (
+        "tf32" if torch.backends.cuda.matmul.allow_tf32 else "ieee")
+    print(f"\ncuda float32 matmul on {torch.cuda.get_device_name()}, GFLOP/s (ratio to torch.matmul, "
+          f"whose float32 precision is {precision!r}); medians of 20 timed by CUDA events")
+    for n in sizes:
+        x, y = (torch.randn(n, n, device="cuda") for _ in range(2))
+        dx, dy = gpu.from_numpy(x.cpu().numpy()), gpu.from_numpy(y.cpu().numpy())
+        exact = (x.double() @ y.double())
+        flops = 2.0 * n ** 3
+        cublas = flops / gpu_median_seconds(lambda: x @ y) / 1e9
+        cells = [f"torch {cublas:8.0f}"]
+        for step in gpu.ext.MATMUL_STEPS:
+            if step == "naive" and n > 2048:
+                continue  # seconds per product; the smaller sizes show the step
+            rate = flops / gpu_median_seconds(lambda s=step: gpu.matmul(dx, dy, step=s), 5 if step == "naive" else 20) / 1e9
+            got = torch.from_numpy(gpu.to_numpy(gpu.matmul(dx, dy, step=step))).cuda().double()
+            error = ((got - exact).norm() / exact.norm()).item()
+            cells.append(f"{step} {rate:8.0f} ({rate / cublas:.2f}, rel. error {error:.0e})")
+        print(f"  n={n:5d}  " + "  ".join(cells))
 
 
 def build_times():
@@ -106,7 +128,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes only (a smoke run)")
     parser.add_argument("--sizes", type=int, nargs="+", help="matmul sizes (default 256 1024 2048)")
+    parser.add_argument("--gpu", action="store_true", help="only the GPU table (1024, 2048, 4096)")
     args = parser.parse_args(argv)
+    if args.gpu:
+        gpu_table()
+        return 0
     print(f"BLAS: numpy {np.__version__}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; "
           f"torch {torch.__version__}; {os.cpu_count()} CPUs")
     matmul_table(args.sizes or ((128, 256) if args.quick else (256, 1024, 2048)), args.quick)

@@ -32,14 +32,39 @@ def test_elementwise_and_reductions_on_views(dtype):
     np.testing.assert_allclose(b.to_numpy(b.sum(b.from_numpy(big), (0,), False)), big.sum(), rtol=1e-4)
 
 
-@pytest.mark.parametrize("step", ["naive", "tiled"])
+def poison_the_allocator():
+    """Fills memory the caching allocator will hand out next with NaN, so an unwritten output shows."""
+    import torch
+
+    torch.full((1 << 24,), float("nan"), device="cuda")  # freed at once, kept in torch's cache
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_matmul_steps_on_transposed_batches(step, dtype):
+def test_matmul_steps_on_transposed_batches_and_misaligned_views(dtype):
     b = CUDA.backend
     rng = np.random.default_rng(2)
-    x, y = rng.standard_normal((3, 70, 130)).astype(dtype), rng.standard_normal((67, 130)).astype(dtype)
-    got = b.to_numpy(b.matmul(b.from_numpy(x), b.permute(b.from_numpy(y), (1, 0)), step=step))
-    np.testing.assert_allclose(got, x @ y.T, rtol=1e-4, atol=1e-3)
+    x, y = rng.standard_normal((3, 70, 132)).astype(dtype), rng.standard_normal((132, 260)).astype(dtype)
+    cases = {  # the vectorized step takes its 16-byte path only for the compact case
+        "compact": (b.from_numpy(x), b.from_numpy(y), x @ y),
+        "transposed": (b.from_numpy(x), b.permute(b.from_numpy(np.ascontiguousarray(y.T)), (1, 0)), x @ y),
+        "misaligned": (b.from_numpy(x)[:, :, 1:129], b.from_numpy(y)[1:129, 1:257], x[:, :, 1:129] @ y[1:129, 1:257]),
+        "ragged": (b.from_numpy(x)[:, :, 1:], b.from_numpy(y)[1:, 1:], x[:, :, 1:] @ y[1:, 1:]),
+    }
+    for step in b.ext.MATMUL_STEPS:
+        for name, (xs, ys, expected) in cases.items():
+            poison_the_allocator()
+            got = b.to_numpy(b.matmul(xs, ys, step=step))
+            np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-3, err_msg=f"{step}, {name}")
+
+
+def test_vectorized_matmul_over_many_tiles_against_torch():
+    import torch
+
+    b, n = CUDA.backend, 1000  # 8 x 8 tiles of 128, the last ones partly outside
+    x, y = (torch.randn(n, n + 4, dtype=torch.float64) for _ in range(2))
+    got = b.to_numpy(b.matmul(b.from_numpy(x.float().numpy()), b.from_numpy(y.float().numpy().T.copy())))
+    exact = (x.float().double() @ y.float().double().T).numpy()
+    assert np.linalg.norm(got - exact) / np.linalg.norm(exact) < 1e-5
 
 
 def test_setitem_pad_and_mixed_devices():

@@ -1,6 +1,10 @@
 // Python bindings of the CUDA kernels: the same functions as the cpu extension (ewise, ewise_into,
 // reduce, cast, matmul), checked here and launched on torch's current CUDA stream.
-#include <ATen/cuda/CUDAContext.h>
+#include <ATen/ops/from_blob.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+
+#include <algorithm>
 
 #include "../common/layout_checks.h"
 #include "../common/ops.h"
@@ -23,6 +27,13 @@ cuda::Layout to_layout(const Walk& w) {
 
 void check(cudaError_t err) { TORCH_CHECK(err == cudaSuccess, "CUDA error: ", cudaGetErrorString(err)); }
 
+// Whether every matrix of t starts on a boundary of four elements (for 16-byte loads of float32).
+bool quad_aligned(const Tensor& t, const Dims& offsets) {
+  const auto quad_bytes = static_cast<uintptr_t>(4 * t.element_size());
+  return reinterpret_cast<uintptr_t>(t.data_ptr()) % quad_bytes == 0 &&
+         std::all_of(offsets.begin(), offsets.end(), [](int64_t o) { return o % 4 == 0; });
+}
+
 void ewise_into(int op, const c10::optional<Tensor>& a, Dims a_strides, int64_t a_offset,
                 const c10::optional<Tensor>& b, Dims b_strides, int64_t b_offset, double scalar,
                 const Tensor& out, const Dims& out_strides, int64_t out_offset, const Dims& shape) {
@@ -38,6 +49,7 @@ void ewise_into(int op, const c10::optional<Tensor>& a, Dims a_strides, int64_t 
     }
   if (a) check_layout(*a, shape, a_strides, a_offset, "a");
   if (b) check_layout(*b, shape, b_strides, b_offset, "b");
+  const c10::cuda::CUDAGuard guard(out.device());
   const Dims zeros(shape.size(), 0);
   const Walk w = make_walk(shape, {a ? &a_strides : &zeros, b ? &b_strides : &zeros, &out_strides});
   const cuda::Layout layout = to_layout(w);
@@ -45,7 +57,7 @@ void ewise_into(int op, const c10::optional<Tensor>& a, Dims a_strides, int64_t 
     check(cuda::ewise<scalar_t>(op, a ? a->data_ptr<scalar_t>() + a_offset : nullptr,
                                 b ? b->data_ptr<scalar_t>() + b_offset : nullptr, static_cast<scalar_t>(scalar),
                                 out.data_ptr<scalar_t>() + out_offset, layout, w.size(),
-                                at::cuda::getCurrentCUDAStream()));
+                                c10::cuda::getCurrentCUDAStream()));
   });
 }
 
@@ -76,10 +88,11 @@ Tensor reduce(int red, const Tensor& a, const Dims& shape, const Dims& strides, 
     TORCH_CHECK(red == SUM, "max of an empty array has no value; reduce over non-empty axes");
     return out.zero_();
   }
+  const c10::cuda::CUDAGuard guard(a.device());
   const Walk kept = make_walk(kept_shape, {&kept_strides}), reduced = make_walk(red_shape, {&red_strides});
   AT_DISPATCH_FLOATING_TYPES(a.scalar_type(), "reduce", [&] {
     check(cuda::reduce<scalar_t>(red, a.data_ptr<scalar_t>() + offset, to_layout(kept), kept.size(), to_layout(reduced),
-                                 reduced.size(), out.data_ptr<scalar_t>(), at::cuda::getCurrentCUDAStream()));
+                                 reduced.size(), out.data_ptr<scalar_t>(), c10::cuda::getCurrentCUDAStream()));
   });
   return out;
 }
@@ -102,14 +115,19 @@ Tensor matmul(int step, const Tensor& a, const Dims& a_offsets, int64_t a_rs, in
     check_layout(a, {m, k}, {a_rs, a_cs}, a_offsets[i], "a");
     check_layout(b, {k, n}, {b_rs, b_cs}, b_offsets[i], "b");
   }
+  const c10::cuda::CUDAGuard guard(a.device());
   const int64_t batch = static_cast<int64_t>(a_offsets.size());
   Tensor out = at::empty({batch * m * n}, a.options());
-  const auto on_device = [&](const Dims& v) { return at::tensor(v, at::kLong).to(a.device()); };
+  const auto on_device = [&](const Dims& v) {
+    return at::from_blob(const_cast<int64_t*>(v.data()), {static_cast<int64_t>(v.size())}, at::kLong).to(a.device());
+  };
   const Tensor a_off = on_device(a_offsets), b_off = on_device(b_offsets);
+  const bool wide = a_cs == 1 && b_cs == 1 && a_rs % 4 == 0 && b_rs % 4 == 0 && k % 4 == 0 && n % 4 == 0 &&
+                    quad_aligned(a, a_offsets) && quad_aligned(b, b_offsets);
   AT_DISPATCH_FLOATING_TYPES(a.scalar_type(), "matmul", [&] {
     check(cuda::matmul<scalar_t>(step, a.data_ptr<scalar_t>(), a_off.data_ptr<int64_t>(), a_rs, a_cs,
                                  b.data_ptr<scalar_t>(), b_off.data_ptr<int64_t>(), b_rs, b_cs,
-                                 out.data_ptr<scalar_t>(), batch, m, n, k, at::cuda::getCurrentCUDAStream()));
+                                 out.data_ptr<scalar_t>(), batch, m, n, k, wide, c10::cuda::getCurrentCUDAStream()));
   });
   return out;
 }
@@ -130,6 +148,11 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("reduce", &reduce, "sum or max over the trailing dimensions (all but the first n_kept)");
   m.def("cast", &cast, "a compact copy converted to float64 (to_double) or float32");
   m.def("matmul", &matmul, "batched strided matmul with the chosen step");
-  m.def("num_threads", [] { return at::cuda::getCurrentDeviceProperties()->multiProcessorCount; },
+  m.def("num_threads", [] {
+          int device = 0, sms = 0;
+          check(cudaGetDevice(&device));
+          check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+          return sms;
+        },
         "streaming multiprocessors of the current GPU");
 }

@@ -17,8 +17,8 @@ struct Layout {
   int64_t strides[3][kMaxDims] = {};
 };
 
-enum MatmulStep : int { NAIVE, TILED, N_STEPS };
-#define DLSYS_CUDA_MATMUL_STEP_NAMES {"naive", "tiled"}
+enum MatmulStep : int { NAIVE, TILED, VECTORIZED, N_STEPS };
+#define DLSYS_CUDA_MATMUL_STEP_NAMES {"naive", "tiled", "vectorized"}
 
 // out (strides: operand 2) = OP(a, b) over the layout; a null a or b reads `scalar` instead.
 template <typename T>
@@ -30,10 +30,12 @@ cudaError_t reduce(int reduction, const T* a, const Layout& kept, int64_t n_out,
                    T* out, cudaStream_t stream);
 
 // c[i] (m x n, compact) = a[i] @ b[i]; matrix i of a starts at a_offsets[i] (a device array).
+// `wide` promises 16-byte aligned compact rows (a_cs == b_cs == 1; k, n, row strides and offsets
+// multiples of 4), which lets the vectorized step move four elements per instruction.
 template <typename T>
 cudaError_t matmul(int step, const T* a, const int64_t* a_offsets, int64_t a_rs, int64_t a_cs, const T* b,
                    const int64_t* b_offsets, int64_t b_rs, int64_t b_cs, T* c, int64_t batch, int64_t m, int64_t n,
-                   int64_t k, cudaStream_t stream);
+                   int64_t k, bool wide, cudaStream_t stream);
 
 }  // namespace cuda
 }  // namespace dlsys
