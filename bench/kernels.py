@@ -89,10 +89,9 @@ def gpu_table(sizes=(1024, 2048, 4096)):
         print(f"\ncuda: skipped ({device.status()})")
         return
     gpu = device.backend
-    precision = getattr(torch.backends.cuda.matmul, "fp32_precision", None) or (
-        "tf32" if torch.backends.cuda.matmul.allow_tf32 else "ieee")
+    tf32 = torch.backends.cuda.matmul.allow_tf32
     print(f"\ncuda float32 matmul on {torch.cuda.get_device_name()}, GFLOP/s (ratio to torch.matmul, "
-          f"whose float32 precision is {precision!r}); medians of 20 timed by CUDA events")
+          f"{'TF32 allowed' if tf32 else 'IEEE float32, TF32 off'}); medians of 20 timed by CUDA events")
     for n in sizes:
         x, y = (torch.randn(n, n, device="cuda") for _ in range(2))
         dx, dy = gpu.from_numpy(x.cpu().numpy()), gpu.from_numpy(y.cpu().numpy())
@@ -103,7 +102,8 @@ def gpu_table(sizes=(1024, 2048, 4096)):
         for step in gpu.ext.MATMUL_STEPS:
             if step == "naive" and n > 2048:
                 continue  # seconds per product; the smaller sizes show the step
-            rate = flops / gpu_median_seconds(lambda s=step: gpu.matmul(dx, dy, step=s), 5 if step == "naive" else 20) / 1e9
+            seconds = gpu_median_seconds(lambda s=step: gpu.matmul(dx, dy, step=s), 5 if step == "naive" else 20)
+            rate = flops / seconds / 1e9
             got = torch.from_numpy(gpu.to_numpy(gpu.matmul(dx, dy, step=step))).cuda().double()
             error = ((got - exact).norm() / exact.norm()).item()
             cells.append(f"{step} {rate:8.0f} ({rate / cublas:.2f}, rel. error {error:.0e})")

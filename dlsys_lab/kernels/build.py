@@ -131,7 +131,8 @@ def _compile(backend: str, directory: Path, verbose: bool):
         raise BuildError(f"building the {backend} kernels failed ({err}); rerun "
                          f"`python -m dlsys_lab.kernels.build --verbose` to see the compiler output") from err
     seconds = time.perf_counter() - start
-    info = {"backend": backend, "build_seconds": round(seconds, 1), "flags": flags,
+    info = {"backend": backend, "build_seconds": round(seconds, 1),
+            "flags": flags + (["nvcc:", *CUDA_FLAGS] if backend == "cuda" else []),
             "matmul_steps": list(module.MATMUL_STEPS), "built_at": time.strftime("%Y-%m-%d %H:%M:%S")}
     tmp = directory / f"{BUILD_INFO}.{os.getpid()}"
     tmp.write_text(json.dumps(info, indent=1))
