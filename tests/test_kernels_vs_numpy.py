@@ -79,6 +79,23 @@ def test_binary_with_broadcasting(pair, op):
     check(getattr(backend(), op)(a, b), getattr(REF, op)(a_np, b_np))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("rows, cols", [(70, 45), (256, 64), (33, 2)])
+def test_transposed_operands_past_the_tiles(dtype, rows, cols):
+    """Transposed views larger than the kernels' 32 x 32 tiles, as inputs and as a setitem destination."""
+    rng = np.random.default_rng(2)
+    w_np, g_np = rng.standard_normal((rows, cols)).astype(dtype), rng.standard_normal((cols, rows)).astype(dtype)
+    w, g = backend().from_numpy(w_np), backend().permute(backend().from_numpy(g_np), (1, 0))
+    check(backend().sub(w, g), w_np - g_np.T)
+    check(backend().mul(g, w), g_np.T * w_np)
+    check(backend().exp(g), np.exp(g_np.T))
+    out_np = np.zeros((cols, rows), dtype)
+    out = backend().from_numpy(out_np)
+    backend().setitem(backend().permute(out, (1, 0)), (slice(1, None), slice(None)), backend().getitem(w, (slice(1, None),)))
+    out_np.T[1:] = w_np[1:]
+    check(out, out_np)
+
+
 @FEW
 @given(v=views(), scalar=st.floats(-3, 3, allow_nan=False).filter(lambda x: abs(x) > 0.1),
        op=st.sampled_from(["add", "sub", "mul", "div", "maximum", "eq", "ge", "rsub", "rdiv"]))

@@ -13,54 +13,77 @@
 namespace dlsys {
 namespace {
 
-// True when a matrix walk has an operand that steps further along its rows than down its columns
-// (a transposed view): row by row, that operand would touch a new cache line at every element.
-inline bool has_transposed_operand(const Walk& w) {
-  if (w.shape.size() != 2) return false;
-  for (int k = 0; k < w.n_ops; ++k)
-    if (std::abs(w.strides[k][1]) > std::abs(w.strides[k][0])) return true;
-  return false;
+// True when operand k of a matrix walk steps further along its rows than down its columns (a
+// transposed view): row by row, it would touch a new cache line at every element.
+inline bool is_transposed(const Walk& w, int k) {
+  return w.shape.size() == 2 && std::abs(w.strides[k][1]) > std::abs(w.strides[k][0]);
 }
 
-// OP over a matrix walk in kTile x kTile tiles, so every cache line a tile touches is used for all
-// of its elements whichever way each operand is laid out.
+// po[i * so] = OP(pa[i * sa], pb[i * sb]) for i < len. Unit strides and scalars (stride 0) get
+// their own loops so the compiler vectorizes them.
+template <int OP, typename T>
+inline void ewise_row(const T* pa, int64_t sa, const T* pb, int64_t sb, T* po, int64_t so, int64_t len) {
+  if (so == 1 && sa == 1 && sb == 1) {
+    for (int64_t i = 0; i < len; ++i) po[i] = apply_op<OP>(pa[i], pb[i]);
+  } else if (so == 1 && sa == 1 && sb == 0) {
+    const T vb = *pb;
+    for (int64_t i = 0; i < len; ++i) po[i] = apply_op<OP>(pa[i], vb);
+  } else if (so == 1 && sa == 0 && sb == 1) {
+    const T va = *pa;
+    for (int64_t i = 0; i < len; ++i) po[i] = apply_op<OP>(va, pb[i]);
+  } else {
+    for (int64_t i = 0; i < len; ++i) po[i * so] = apply_op<OP>(pa[i * sa], pb[i * sb]);
+  }
+}
+
+// OP over a matrix walk with a transposed operand, in kTile x kTile tiles. A transposed input's tile
+// is first copied into a row-major buffer, reading it along its contiguous direction (a transposed
+// output is written back the same way), so every cache line is used whole and the op itself runs
+// on unit-stride rows that the compiler vectorizes.
 template <int OP, typename T>
 void ewise_tiled(const T* a, const T* b, T* out, const Walk& w) {
   constexpr int64_t kTile = 32;
   const int64_t rows = w.shape[0], cols = w.shape[1];
-  const int64_t a0 = w.strides[0][0], a1 = w.strides[0][1], b0 = w.strides[1][0], b1 = w.strides[1][1];
-  const int64_t o0 = w.strides[2][0], o1 = w.strides[2][1];
+  const bool staged[3] = {is_transposed(w, 0), is_transposed(w, 1), is_transposed(w, 2)};
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallelGrain)
-  for (int64_t i0 = 0; i0 < rows; i0 += kTile)
+  for (int64_t i0 = 0; i0 < rows; i0 += kTile) {
+    alignas(64) T buffer[3][kTile * kTile];
     for (int64_t j0 = 0; j0 < cols; j0 += kTile) {
-      const int64_t i1 = std::min(rows, i0 + kTile), j1 = std::min(cols, j0 + kTile);
-      for (int64_t i = i0; i < i1; ++i)
-        for (int64_t j = j0; j < j1; ++j) out[i * o0 + j * o1] = apply_op<OP>(a[i * a0 + j * a1], b[i * b0 + j * b1]);
+      const int64_t height = std::min(kTile, rows - i0), width = std::min(kTile, cols - j0);
+      const T* in[2] = {a, b};
+      const T* tile[2];
+      int64_t row_step[2], col_step[2];  // of each input's tile, in memory or in its buffer
+      for (int k = 0; k < 2; ++k) {
+        const int64_t s0 = w.strides[k][0], s1 = w.strides[k][1];
+        const T* origin = in[k] + i0 * s0 + j0 * s1;
+        if (staged[k]) {
+          for (int64_t j = 0; j < width; ++j)
+            for (int64_t i = 0; i < height; ++i) buffer[k][i * kTile + j] = origin[i * s0 + j * s1];
+          tile[k] = buffer[k], row_step[k] = kTile, col_step[k] = 1;
+        } else {
+          tile[k] = origin, row_step[k] = s0, col_step[k] = s1;
+        }
+      }
+      const int64_t o0 = w.strides[2][0], o1 = w.strides[2][1];
+      T* out_tile = out + i0 * o0 + j0 * o1;
+      for (int64_t i = 0; i < height; ++i)
+        ewise_row<OP>(tile[0] + i * row_step[0], col_step[0], tile[1] + i * row_step[1], col_step[1],
+                      staged[2] ? buffer[2] + i * kTile : out_tile + i * o0, staged[2] ? 1 : o1, width);
+      if (staged[2])
+        for (int64_t j = 0; j < width; ++j)
+          for (int64_t i = 0; i < height; ++i) out_tile[i * o0 + j * o1] = buffer[2][i * kTile + j];
     }
+  }
 }
 
 // out[i] = OP(a[i], b[i]) over `shape`; an operand that is absent is the scalar, with stride 0.
 template <int OP, typename T>
 void ewise_kernel(const T* a, const Dims& as, const T* b, const Dims& bs, T* out, const Dims& os, const Dims& shape) {
   const Walk w = make_walk(shape, {&as, &bs, &os});
-  if (has_transposed_operand(w)) return ewise_tiled<OP>(a, b, out, w);
+  if (is_transposed(w, 0) || is_transposed(w, 1) || is_transposed(w, 2)) return ewise_tiled<OP>(a, b, out, w);
   const int64_t sa = w.inner_stride(0), sb = w.inner_stride(1), so = w.inner_stride(2);
   parallel_walk(w, [&](const int64_t* off, int64_t len) {
-    const T* pa = a + off[0];
-    const T* pb = b + off[1];
-    T* po = out + off[2];
-    // Unit strides and scalars get their own loops so the compiler vectorizes them.
-    if (so == 1 && sa == 1 && sb == 1) {
-      for (int64_t i = 0; i < len; ++i) po[i] = apply_op<OP>(pa[i], pb[i]);
-    } else if (so == 1 && sa == 1 && sb == 0) {
-      const T vb = *pb;
-      for (int64_t i = 0; i < len; ++i) po[i] = apply_op<OP>(pa[i], vb);
-    } else if (so == 1 && sa == 0 && sb == 1) {
-      const T va = *pa;
-      for (int64_t i = 0; i < len; ++i) po[i] = apply_op<OP>(va, pb[i]);
-    } else {
-      for (int64_t i = 0; i < len; ++i) po[i * so] = apply_op<OP>(pa[i * sa], pb[i * sb]);
-    }
+    ewise_row<OP>(a + off[0], sa, b + off[1], sb, out + off[2], so, len);
   });
 }
 
