@@ -160,6 +160,25 @@ def test_matmul_steps_past_the_block_sizes(dtype, m, k, n):
         np.testing.assert_allclose(got, a @ b, rtol=1e-4 if dtype == "float32" else 1e-10, atol=1e-3, err_msg=step)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("a_transposed, b_transposed", [(False, True), (True, False), (True, True)])
+def test_matmul_transposed_operands_every_step(dtype, a_transposed, b_transposed):
+    """Transposed views (as autodiff's backward passes them): 13 rows leave a 1-row edge tile, k = 37 and
+    n = 35 leave edges after the register blocks."""
+    rng = np.random.default_rng(3)
+    m, k, n = 13, 37, 35
+    a_np = rng.standard_normal((k, m) if a_transposed else (m, k)).astype(dtype)
+    b_np = rng.standard_normal((n, k) if b_transposed else (k, n)).astype(dtype)
+    a, b = backend().from_numpy(a_np), backend().from_numpy(b_np)
+    if a_transposed:
+        a_np, a = a_np.T, backend().permute(a, (1, 0))
+    if b_transposed:
+        b_np, b = b_np.T, backend().permute(b, (1, 0))
+    for step in backend().ext.MATMUL_STEPS:
+        got = backend().to_numpy(backend().matmul(a, b, step=step))
+        np.testing.assert_allclose(got, a_np @ b_np, rtol=1e-4 if dtype == "float32" else 1e-10, atol=1e-4, err_msg=step)
+
+
 @FEW
 @given(v=views(), data=st.data())
 def test_reshape_permute_broadcast_getitem(v, data):

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <type_traits>
+#include <utility>
 
 namespace dlsys {
 namespace {
@@ -58,37 +60,55 @@ template <typename T>
 struct Simd {
   static constexpr int kLanes = 32 / sizeof(T);  // one 256-bit register: 8 floats or 4 doubles
   typedef T Vec __attribute__((vector_size(32)));
+  typedef std::conditional_t<sizeof(T) == 4, int32_t, int64_t> Index;  // a lane index, as wide as T
+  typedef Index IndexVec __attribute__((vector_size(32)));
   static constexpr int kMR = 6, kNR = 2 * kLanes;      // micro-tile of C held in registers
   static constexpr int64_t kKC = 256, kMC = 144, kNC = 4096;  // blocks sized for L1, L2 and L3
 
   static Vec load(const T* p) { Vec v; std::memcpy(&v, p, sizeof v); return v; }
   static void store(T* p, Vec v) { std::memcpy(p, &v, sizeof v); }
 
-  // c (rows x cols inside a kMR x kNR tile) = or += packed_a (kMR x kc) @ packed_b (kc x kNR).
+  // c (ROWS x cols inside a kMR x kNR tile) = or += packed_a (kMR x kc) @ packed_b (kc x kNR).
+  // ROWS is a compile-time constant: an edge tile of fewer rows runs a kernel compiled for exactly
+  // that many, so 32 rows cost 5 full tiles and one of 2 rows, not 6 full tiles (36 rows).
+  template <int ROWS>
   static void micro_kernel(int64_t kc, const T* __restrict packed_a, const T* __restrict packed_b,
-                           T* c, int64_t ldc, int rows, int cols, bool accumulate) {
-    Vec acc[kMR][2] = {};
+                           T* c, int64_t ldc, int cols, bool accumulate) {
+    Vec acc[ROWS][2] = {};
     for (int64_t p = 0; p < kc; ++p) {
       const Vec b0 = load(packed_b + p * kNR), b1 = load(packed_b + p * kNR + kLanes);
 #pragma GCC unroll 6
-      for (int i = 0; i < kMR; ++i) {
+      for (int i = 0; i < ROWS; ++i) {
         const T a_ip = packed_a[p * kMR + i];  // broadcast to every lane by the vector multiply
         acc[i][0] += a_ip * b0;
         acc[i][1] += a_ip * b1;
       }
     }
-    if (rows == kMR && cols == kNR) {
-      for (int i = 0; i < kMR; ++i)
+    if (cols == kNR) {
+      for (int i = 0; i < ROWS; ++i)
         for (int h = 0; h < 2; ++h) {
           T* dst = c + i * ldc + h * kLanes;
           store(dst, accumulate ? load(dst) + acc[i][h] : acc[i][h]);
         }
       return;
     }
-    alignas(32) T tile[kMR][kNR];  // an edge tile: spill, then copy the valid part
-    for (int i = 0; i < kMR; ++i) store(tile[i], acc[i][0]), store(tile[i] + kLanes, acc[i][1]);
-    for (int i = 0; i < rows; ++i)
+    alignas(32) T tile[ROWS][kNR];  // an edge tile: spill, then copy the valid columns
+    for (int i = 0; i < ROWS; ++i) store(tile[i], acc[i][0]), store(tile[i] + kLanes, acc[i][1]);
+    for (int i = 0; i < ROWS; ++i)
       for (int j = 0; j < cols; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i][j] : tile[i][j];
+  }
+
+  static void micro_kernel(int rows, int64_t kc, const T* packed_a, const T* packed_b, T* c, int64_t ldc, int cols,
+                           bool accumulate) {
+    static_assert(kMR == 6, "one case per row count below");
+    switch (rows) {
+      case 1: return micro_kernel<1>(kc, packed_a, packed_b, c, ldc, cols, accumulate);
+      case 2: return micro_kernel<2>(kc, packed_a, packed_b, c, ldc, cols, accumulate);
+      case 3: return micro_kernel<3>(kc, packed_a, packed_b, c, ldc, cols, accumulate);
+      case 4: return micro_kernel<4>(kc, packed_a, packed_b, c, ldc, cols, accumulate);
+      case 5: return micro_kernel<5>(kc, packed_a, packed_b, c, ldc, cols, accumulate);
+      default: return micro_kernel<6>(kc, packed_a, packed_b, c, ldc, cols, accumulate);
+    }
   }
 
   // packed[sliver][p][r]: kMR rows of A at a time, column after column.
@@ -99,15 +119,45 @@ struct Simd {
   }
 
   // packed[sliver][p][c]: kNR columns of B at a time, row after row. With a small M, packing B costs
-  // about as much as the product, so full slivers of a row-major B copy whole runs.
+  // about as much as the product, so full slivers take fast paths: a row-major B copies whole runs,
+  // and a transposed B (columns contiguous) is transposed kLanes x kLanes blocks at a time in registers.
   static void pack_b_sliver(MatrixView<T> b, int64_t p0, int64_t kc, int64_t j0, int64_t cols, T* packed) {
     const T* origin = b.data + p0 * b.row_stride + j0 * b.col_stride;
+    int64_t p = 0;
     if (cols == kNR && b.col_stride == 1) {
-      for (int64_t p = 0; p < kc; ++p) std::memcpy(packed + p * kNR, origin + p * b.row_stride, kNR * sizeof(T));
-      return;
+      for (; p < kc; ++p) std::memcpy(packed + p * kNR, origin + p * b.row_stride, kNR * sizeof(T));
+    } else if (cols == kNR && b.row_stride == 1) {
+      for (; p + kLanes <= kc; p += kLanes)
+        for (int h = 0; h < kNR; h += kLanes) {
+          Vec block[kLanes];  // block[c] = column h + c, rows p .. p + kLanes
+          for (int c = 0; c < kLanes; ++c) block[c] = load(origin + (h + c) * b.col_stride + p);
+          transpose(block);  // now block[r] = row p + r, columns h .. h + kLanes
+          for (int r = 0; r < kLanes; ++r) store(packed + (p + r) * kNR + h, block[r]);
+        }
     }
-    for (int64_t p = 0; p < kc; ++p)
+    for (; p < kc; ++p)  // the general case, and the rows left over by the fast paths
       for (int c = 0; c < kNR; ++c) packed[p * kNR + c] = c < cols ? b.at(p0 + p, j0 + c) : T(0);
+  }
+
+  // Transposes a kLanes x kLanes block held in registers: at each step D (1, 2, 4) every pair of
+  // rows (i, i + D) swaps its off-diagonal D x D sub-blocks, one constant shuffle per row.
+  static void transpose(Vec (&rows)[kLanes]) {
+    constexpr auto lanes = std::make_index_sequence<kLanes>();
+    transpose_step<1>(rows, lanes);
+    transpose_step<2>(rows, lanes);
+    if constexpr (kLanes == 8) transpose_step<4>(rows, lanes);
+  }
+
+  template <int D, std::size_t... L>
+  static void transpose_step(Vec (&rows)[kLanes], std::index_sequence<L...>) {
+    // Shuffle indices count the lanes of `upper` then those of `lower`: 0 .. 2 * kLanes - 1.
+    constexpr IndexVec low{Index((L & D) ? kLanes + L - D : L)...}, high{Index((L & D) ? kLanes + L : L + D)...};
+    for (int i = 0; i < kLanes; ++i)
+      if (!(i & D)) {
+        const Vec upper = rows[i], lower = rows[i + D];
+        rows[i] = __builtin_shuffle(upper, lower, low);
+        rows[i + D] = __builtin_shuffle(upper, lower, high);
+      }
   }
 
   // Step 4, parallel: the same loops with the blocks of A's rows shared out among threads.
@@ -135,8 +185,8 @@ struct Simd {
             pack_a(a, i0, rows, p0, kc, packed_a.get());
             for (int64_t jr = 0; jr < nc; jr += kNR)
               for (int64_t ir = 0; ir < rows; ir += kMR)
-                micro_kernel(kc, packed_a.get() + ir * kc, packed_b + jr * kc, c + (i0 + ir) * n + j0 + jr, n,
-                             std::min<int64_t>(kMR, rows - ir), std::min<int64_t>(kNR, nc - jr), p0 > 0);
+                micro_kernel(std::min<int64_t>(kMR, rows - ir), kc, packed_a.get() + ir * kc, packed_b + jr * kc,
+                             c + (i0 + ir) * n + j0 + jr, n, std::min<int64_t>(kNR, nc - jr), p0 > 0);
           }
         }
       }
