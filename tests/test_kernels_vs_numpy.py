@@ -211,6 +211,35 @@ def test_setitem_with_scalars_and_arrays(v, data):
 
 
 @FEW
+@given(pair=broadcast_pairs(), scalar=st.floats(-3, 3, allow_nan=False).filter(lambda x: abs(x) > 0.1),
+       op=st.sampled_from(["add", "sub", "mul", "div", "maximum"]))
+def test_inplace_into_views_from_arrays_and_scalars(pair, scalar, op):
+    a_np, a, b_np, b = pair
+    if np.broadcast_shapes(a_np.shape, b_np.shape) != a_np.shape:
+        a_np, a, b_np, b = b_np, b, a_np, a
+    if np.broadcast_shapes(a_np.shape, b_np.shape) != a_np.shape:
+        return  # neither operand has the full shape
+    if op == "div":
+        b_np, b = REF.add(np.abs(b_np), 0.5), backend().add(backend().maximum(b, backend().neg(b)), 0.5)
+    expected = getattr(REF, op)(getattr(REF, op)(a_np, b_np), scalar)
+    backend().inplace(op, a, b)
+    backend().inplace(op, a, scalar)
+    check(a, expected.astype(a_np.dtype))
+
+
+def test_inplace_reads_an_overlapping_view_before_writing():
+    x_np = np.arange(12.0).reshape(3, 4)
+    x = backend().from_numpy(x_np)
+    backend().inplace("add", backend().getitem(x, (slice(1, None),)), backend().getitem(x, (slice(None, 2),)))
+    x_np[1:] += x_np[:2].copy()
+    check(x, x_np)
+    with pytest.raises(ValueError, match="broadcast view"):
+        backend().inplace("add", backend().broadcast_to(backend().from_numpy(np.ones(3)), (2, 3)), 1.0)
+    with pytest.raises(ValueError, match="not 'power'"):
+        backend().inplace("power", x, 2.0)
+
+
+@FEW
 @given(v=views(), data=st.data())
 def test_flip_pad_stack_as_strided(v, data):
     a_np, a = v

@@ -65,6 +65,13 @@ class NumpyBackend:
         # 0.5 * (1 + tanh(a / 2)) never overflows, unlike 1 / (1 + exp(-a)).
         return 0.5 * (1.0 + np.tanh(0.5 * a))
 
+    _INPLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide, "maximum": np.maximum}
+
+    def inplace(self, op, a, b):
+        if op not in self._INPLACE:
+            raise ValueError(f"inplace supports {', '.join(self._INPLACE)}, not {op!r}")
+        self._INPLACE[op](a, b, out=a)
+
     def sum(self, a, axes, keepdims):
         return a.sum(axis=axes, keepdims=keepdims)
 

@@ -10,9 +10,13 @@ from .optimizer import Optimizer
 
 
 def _moving_average(nd, average, value, beta: float):
-    """beta * average + (1 - beta) * value, with the average starting at zero."""
+    """beta * average + (1 - beta) * value, with the average starting at zero (updated in place after the first)."""
     scaled = nd.mul(value, 1.0 - beta)
-    return scaled if average is None else nd.add(nd.mul(average, beta), scaled)
+    if average is None:
+        return scaled
+    nd.inplace("mul", average, beta)
+    nd.inplace("add", average, scaled)
+    return average
 
 
 class Adam(Optimizer):

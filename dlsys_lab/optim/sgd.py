@@ -1,6 +1,7 @@
 """Stochastic gradient descent with momentum and weight decay, with torch's update rule.
 
 buf = momentum * buf + (grad + weight_decay * w);  w -= lr * buf  (buf starts as the first gradient).
+The momentum buffer is the optimizer's own, so it is updated in place: no new array per step.
 """
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ class SGD(Optimizer):
             grad = nd.add(grad, nd.mul(weight, self.weight_decay))
         if self.momentum:
             buf = state.get("momentum")
-            grad = grad if buf is None else nd.add(nd.mul(buf, self.momentum), grad)
-            state["momentum"] = grad
+            if buf is None:
+                buf = state["momentum"] = nd.mul(grad, 1.0)  # a copy the next steps may overwrite
+            else:
+                nd.inplace("mul", buf, self.momentum)
+                nd.inplace("add", buf, grad)
+            grad = buf
         return nd.sub(weight, nd.mul(grad, self.lr))
