@@ -14,9 +14,11 @@ namespace dlsys {
 namespace {
 
 // True when operand k of a matrix walk steps further along its rows than down its columns (a
-// transposed view): row by row, it would touch a new cache line at every element.
+// transposed view): row by row, it would touch a new cache line at every element. A row broadcast
+// down the columns (stride 0, like a bias) is not: every row reads the same cache lines.
 inline bool is_transposed(const Walk& w, int k) {
-  return w.shape.size() == 2 && std::abs(w.strides[k][1]) > std::abs(w.strides[k][0]);
+  const int64_t down = std::abs(w.strides[k][0]), along = std::abs(w.strides[k][1]);
+  return w.shape.size() == 2 && down != 0 && along > down;
 }
 
 // po[i * so] = OP(pa[i * sa], pb[i * sb]) for i < len. Unit strides and scalars (stride 0) get
