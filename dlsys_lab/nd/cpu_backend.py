@@ -41,6 +41,7 @@ class StridedBackend:
                     self._ext = self._build()
                     self._codes = {name: i for i, name in enumerate(self._ext.OPS)}
                     self._steps = list(self._ext.MATMUL_STEPS)
+                    self._fastest = len(self._steps) - 1
                 except RuntimeError as err:
                     self._error = err
             if self._error is not None:
@@ -68,6 +69,8 @@ class StridedBackend:
 
     @staticmethod
     def _scalar(b):
+        if b.__class__ is float:  # the common case, before the slower check of the numbers ABC
+            return b
         if isinstance(b, numbers.Real) or (isinstance(b, np.ndarray) and b.ndim == 0):
             return float(b)
         raise TypeError(f"expected an NDArray or a Python scalar, got {type(b).__name__}; convert it with from_numpy")
@@ -122,46 +125,50 @@ class StridedBackend:
 
     # elementwise ----------------------------------------------------------------------
     # Compact operands of one shape (most calls while training) take ext.ewise_flat, five small
-    # arguments; views and broadcasts take ext.ewise with their shapes and strides.
+    # arguments; views and broadcasts take ext.ewise with their shapes and strides. Shape plans are
+    # cached per shape, so a training step's repeated shapes cost one dictionary look-up each.
     def _binary(self, op, a, b):
         if a.__class__ is not NDArray or a.backend is not self:
             self._check(a)
-        shape = a.shape
         if b.__class__ is not NDArray:
             return self._unary(op, a, self._scalar(b))
         if b.backend is not self:
             self._check(b)
         if a.storage.dtype != b.storage.dtype:
             a, b = self._same_dtype(a, b)
+        shape = a.shape
         if b.shape == shape:
-            strides = compact_strides(shape)
+            strides, size = _compact_plan(shape)
             if a.strides == strides and b.strides == strides:
-                flat = self.ext.ewise_flat(self._codes[op], a.storage, a.offset, b.storage, b.offset, 0.0,
-                                           math.prod(shape))
+                flat = self.ext.ewise_flat(self._codes[op], a.storage, a.offset, b.storage, b.offset, 0.0, size)
                 return NDArray(flat, shape, strides, 0, self)
+            a_strides, b_strides = a.strides, b.strides
         else:
-            shape = broadcast_shapes(a.shape, b.shape)
-            a, b = a.broadcast_to(shape), b.broadcast_to(shape)
-        flat = self.ext.ewise(self._codes[op], a.storage, a.strides, a.offset, b.storage, b.strides, b.offset,
-                              0.0, shape)
-        return self._new(flat, shape)
+            shape, a_strides, b_strides = _broadcast_plan(shape, a.strides, b.shape, b.strides)
+            strides = compact_strides(shape)
+        flat = self.ext.ewise(self._codes[op], a.storage, a_strides, a.offset, b.storage, b_strides, b.offset, 0.0, shape)
+        return NDArray(flat, shape, strides, 0, self)
 
     def _reversed(self, op, a, b):
         """op(b, a) for a Python scalar b."""
-        self._check(a)
-        b, shape, strides = self._scalar(b), a.shape, compact_strides(a.shape)
+        if a.__class__ is not NDArray or a.backend is not self:
+            self._check(a)
+        b, shape = self._scalar(b), a.shape
+        strides, size = _compact_plan(shape)
         if a.strides == strides:
-            flat = self.ext.ewise_flat(self._codes[op], None, 0, a.storage, a.offset, b, math.prod(shape))
+            flat = self.ext.ewise_flat(self._codes[op], None, 0, a.storage, a.offset, b, size)
         else:
             flat = self.ext.ewise(self._codes[op], None, (), 0, a.storage, a.strides, a.offset, b, shape)
         return NDArray(flat, shape, strides, 0, self)
 
     def _unary(self, op, a, scalar=0.0):
         """op(a) for a unary op, or op(a, scalar) for a binary one."""
-        self._check(a)
-        shape, strides = a.shape, compact_strides(a.shape)
+        if a.__class__ is not NDArray or a.backend is not self:
+            self._check(a)
+        shape = a.shape
+        strides, size = _compact_plan(shape)
         if a.strides == strides:
-            flat = self.ext.ewise_flat(self._codes[op], a.storage, a.offset, None, 0, scalar, math.prod(shape))
+            flat = self.ext.ewise_flat(self._codes[op], a.storage, a.offset, None, 0, scalar, size)
         else:
             flat = self.ext.ewise(self._codes[op], a.storage, a.strides, a.offset, None, (), 0, scalar, shape)
         return NDArray(flat, shape, strides, 0, self)
@@ -185,7 +192,8 @@ class StridedBackend:
 
     # reductions ---------------------------------------------------------------------------
     def _reduce(self, reduction, a, axes, keepdims):
-        self._check(a)
+        if a.__class__ is not NDArray or a.backend is not self:
+            self._check(a)
         if axes is not None and axes.__class__ is not tuple:
             axes = (axes,) if isinstance(axes, int) else tuple(axes)
         shape, strides, n_kept, out_shape = _reduce_plan(a.shape, a.strides, axes, keepdims)
@@ -203,7 +211,17 @@ class StridedBackend:
     # linear algebra ---------------------------------------------------------------------
     def matmul(self, a, b, step=None):
         """a @ b, batched like np.matmul; step names one matmul optimization (default: fastest)."""
-        self._check(a), self._check(b)
+        if a.__class__ is not NDArray or a.backend is not self:
+            self._check(a)
+        if b.__class__ is not NDArray or b.backend is not self:
+            self._check(b)
+        if step is None and len(a.shape) == 2 and len(b.shape) == 2 and a.storage.dtype == b.storage.dtype:
+            (m, k), (k2, n) = a.shape, b.shape
+            if k == k2:  # the common case: one 2-D product with the fastest step, no batch bookkeeping
+                ext = self.ext  # (builds the extension and sets _fastest on first use)
+                flat = ext.matmul(self._fastest, a.storage, [a.offset], a.strides[0], a.strides[1],
+                                  b.storage, [b.offset], b.strides[0], b.strides[1], m, n, k)
+                return NDArray(flat, (m, n), _compact_plan((m, n))[0], 0, self)
         if a.ndim < 2 or b.ndim < 2:
             raise ValueError(f"matmul needs arrays with at least 2 dimensions, got shapes {a.shape} and {b.shape}")
         (m, k), (k2, n) = a.shape[-2:], b.shape[-2:]
@@ -307,6 +325,24 @@ class StridedBackend:
             raise ValueError(f"as_strided: shape {shape} with strides {strides} reaches outside the "
                              f"{a.size} elements of the array")
         return NDArray(a.storage, shape, strides, a.offset, self)
+
+
+@functools.lru_cache(maxsize=4096)
+def _compact_plan(shape):
+    """(row-major strides, number of elements) of a compact array of this shape."""
+    return compact_strides(shape), math.prod(shape)
+
+
+@functools.lru_cache(maxsize=4096)
+def _broadcast_plan(a_shape, a_strides, b_shape, b_strides):
+    """The broadcast shape of a and b and each one's strides over it (0 along repeated axes)."""
+    shape = broadcast_shapes(a_shape, b_shape)
+    return shape, _broadcast_strides(a_shape, a_strides, shape), _broadcast_strides(b_shape, b_strides, shape)
+
+
+def _broadcast_strides(shape, strides, target):
+    lead = len(target) - len(shape)
+    return (0,) * lead + tuple(st if s == t else 0 for s, t, st in zip(shape, target[lead:], strides))
 
 
 @functools.lru_cache(maxsize=4096)
