@@ -253,6 +253,21 @@ def test_flip_pad_stack_as_strided(v, data):
     check(backend().as_strided(a, window, (1, 1)), REF.as_strided(a_np, window, (1, 1)))
 
 
+def test_outputs_never_share_memory_with_live_arrays():
+    """Freed storages are reused (the cpu backend caches them by size), but only once their arrays are gone."""
+    x_np = np.random.default_rng(4).standard_normal((64, 32)).astype("float32")
+    x = backend().from_numpy(x_np)
+    factors = [0.0, 1.0, 2.0, 3.0]
+    live = [backend().mul(x, f) for f in factors]
+    for f in (4.0, 5.0, 6.0):
+        del live[0], factors[0]
+        live.append(backend().mul(x, f))
+        factors.append(f)
+        assert len({a.storage.data_ptr() for a in live}) == len(live)
+    for a, f in zip(live, factors):
+        check(a, x_np * np.float32(f))
+
+
 @FEW
 @given(v=views())
 def test_conversion_and_creation(v):

@@ -5,6 +5,7 @@
 #include "../common/ops.h"
 #include "elementwise.h"
 #include "matmul.h"
+#include "storage_cache.h"
 
 #include <ATen/ops/from_blob.h>
 #include <omp.h>
@@ -17,12 +18,14 @@ namespace {
 
 using at::Tensor;
 
-// A new flat storage. Large ones ask the kernel for 2 MB pages, as NumPy does: a 64 MB array then
-// costs 32 page faults instead of 16384, which would otherwise take longer than the kernel itself.
+// A new flat storage. Small and medium ones come from the StorageCache; large ones ask the kernel
+// for 2 MB pages, as NumPy does: a 64 MB array then costs 32 page faults instead of 16384, which
+// would otherwise take longer than the kernel itself.
 Tensor empty_storage(int64_t n, const at::TensorOptions& options) {
   constexpr size_t kHugePage = size_t(2) << 20;
+  static_assert(StorageCache::kLargestBlock == 4 * kHugePage, "the cache stops where huge pages start");
   const size_t bytes = static_cast<size_t>(n) * options.dtype().itemsize();
-  if (bytes < 4 * kHugePage) return at::empty({n}, options);
+  if (bytes < StorageCache::kLargestBlock) return StorageCache::instance().empty(n, options);
   void* data = nullptr;
   TORCH_CHECK(posix_memalign(&data, kHugePage, (bytes + kHugePage - 1) / kHugePage * kHugePage) == 0,
               "out of memory allocating ", bytes, " bytes");
