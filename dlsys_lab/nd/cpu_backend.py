@@ -14,7 +14,7 @@ import torch
 from .ndarray import NDArray, broadcast_shapes, compact_strides
 
 _TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
-_INPLACE_OPS = ("add", "sub", "mul", "div", "maximum")
+_INPLACE_OPS = frozenset(("add", "sub", "mul", "div", "maximum"))
 
 
 class StridedBackend:
@@ -274,22 +274,25 @@ class StridedBackend:
 
     def inplace(self, op, a, b):
         """a = op(a, b) written into a's own memory (op: add, sub, mul, div or maximum); b broadcasts to a."""
-        self._check(a)
+        if a.__class__ is not NDArray or a.backend is not self:
+            self._check(a)
         if op not in _INPLACE_OPS:
-            raise ValueError(f"inplace supports {', '.join(_INPLACE_OPS)}, not {op!r}")
-        if any(st == 0 and size > 1 for st, size in zip(a.strides, a.shape)):
+            raise ValueError(f"inplace supports {', '.join(sorted(_INPLACE_OPS))}, not {op!r}")
+        if 0 in a.strides and any(st == 0 and size > 1 for st, size in zip(a.strides, a.shape)):
             raise ValueError(f"cannot write in place into a broadcast view (shape {a.shape}, strides {a.strides}); "
                              f"compact() it first")
         if b.__class__ is not NDArray:
             self.ext.ewise_into(self._codes[op], a.storage, a.strides, a.offset, None, (), 0, self._scalar(b),
                                 a.storage, a.strides, a.offset, a.shape)
             return
-        self._check(b)
-        if b.dtype != a.dtype:
+        if b.backend is not self:
+            self._check(b)
+        if b.storage.dtype != a.storage.dtype:
             b = self.astype(b, a.dtype)
         if b.storage.data_ptr() == a.storage.data_ptr() and (b.offset, b.strides) != (a.offset, a.strides):
             b = self.copy(b)  # an overlapping view would read elements already overwritten
-        b = b.broadcast_to(a.shape)
+        if b.shape != a.shape:
+            b = b.broadcast_to(a.shape)
         self.ext.ewise_into(self._codes[op], a.storage, a.strides, a.offset, b.storage, b.strides, b.offset, 0.0,
                             a.storage, a.strides, a.offset, a.shape)
 

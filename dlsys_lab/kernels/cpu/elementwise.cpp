@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "../common/ops.h"
+#include "simd.h"
 #include "strided.h"
 
 namespace dlsys {
@@ -38,13 +39,29 @@ inline void ewise_row(const T* pa, int64_t sa, const T* pb, int64_t sb, T* po, i
   }
 }
 
+constexpr int64_t kTile = 32;  // of the transposed walk: three tiles of doubles fit in L1
+
+// Copies a tile of a transposed operand into the row-major buffer, reading down its columns. Full
+// tiles of a plain transpose (columns contiguous) go through registers, a vector block at a time.
+template <typename T>
+void stage_tile(const T* origin, int64_t s0, int64_t s1, int64_t height, int64_t width, T* buffer) {
+  using V = Vec256<T>;
+  if (s0 == 1 && height == kTile && width == kTile) {
+    for (int64_t j = 0; j < kTile; j += V::kLanes)
+      for (int64_t i = 0; i < kTile; i += V::kLanes)
+        V::transpose_block(origin + j * s1 + i, s1, buffer + i * kTile + j, kTile);
+    return;
+  }
+  for (int64_t j = 0; j < width; ++j)
+    for (int64_t i = 0; i < height; ++i) buffer[i * kTile + j] = origin[i * s0 + j * s1];
+}
+
 // OP over a matrix walk with a transposed operand, in kTile x kTile tiles. A transposed input's tile
 // is first copied into a row-major buffer, reading it along its contiguous direction (a transposed
 // output is written back the same way), so every cache line is used whole and the op itself runs
 // on unit-stride rows that the compiler vectorizes.
 template <int OP, typename T>
 void ewise_tiled(const T* a, const T* b, T* out, const Walk& w) {
-  constexpr int64_t kTile = 32;
   const int64_t rows = w.shape[0], cols = w.shape[1];
   const bool staged[3] = {is_transposed(w, 0), is_transposed(w, 1), is_transposed(w, 2)};
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallelGrain)
@@ -59,8 +76,7 @@ void ewise_tiled(const T* a, const T* b, T* out, const Walk& w) {
         const int64_t s0 = w.strides[k][0], s1 = w.strides[k][1];
         const T* origin = in[k] + i0 * s0 + j0 * s1;
         if (staged[k]) {
-          for (int64_t j = 0; j < width; ++j)
-            for (int64_t i = 0; i < height; ++i) buffer[k][i * kTile + j] = origin[i * s0 + j * s1];
+          stage_tile(origin, s0, s1, height, width, buffer[k]);
           tile[k] = buffer[k], row_step[k] = kTile, col_step[k] = 1;
         } else {
           tile[k] = origin, row_step[k] = s0, col_step[k] = s1;

@@ -1,6 +1,7 @@
 // The CPU matmul, one optimization at a time; `dlsys_lab.kernels.matmul(a, b, step=...)` runs any step
 // and bench/kernels.py measures each. Read top to bottom: every step keeps the previous step's idea.
 #include "matmul.h"
+#include "simd.h"
 
 #include <omp.h>
 
@@ -8,8 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <type_traits>
-#include <utility>
 
 namespace dlsys {
 namespace {
@@ -57,16 +56,11 @@ void matmul_tiled(MatrixView<T> a, MatrixView<T> b, T* c, int64_t m, int64_t n, 
 // exactly the order the micro-kernel reads them (contiguous, aligned, zero-padded at the edges).
 // Whatever the strides of A and B, the inner loops then only see unit-stride memory.
 template <typename T>
-struct Simd {
-  static constexpr int kLanes = 32 / sizeof(T);  // one 256-bit register: 8 floats or 4 doubles
-  typedef T Vec __attribute__((vector_size(32)));
-  typedef std::conditional_t<sizeof(T) == 4, int32_t, int64_t> Index;  // a lane index, as wide as T
-  typedef Index IndexVec __attribute__((vector_size(32)));
+struct Simd : Vec256<T> {  // Vec (8 floats or 4 doubles in one register), load, store, transpose_block
+  using typename Vec256<T>::Vec;
+  using Vec256<T>::kLanes, Vec256<T>::load, Vec256<T>::store, Vec256<T>::transpose_block;
   static constexpr int kMR = 6, kNR = 2 * kLanes;      // micro-tile of C held in registers
   static constexpr int64_t kKC = 256, kMC = 144, kNC = 4096;  // blocks sized for L1, L2 and L3
-
-  static Vec load(const T* p) { Vec v; std::memcpy(&v, p, sizeof v); return v; }
-  static void store(T* p, Vec v) { std::memcpy(p, &v, sizeof v); }
 
   // c (ROWS x cols inside a kMR x kNR tile) = or += packed_a (kMR x kc) @ packed_b (kc x kNR).
   // ROWS is a compile-time constant: an edge tile of fewer rows runs a kernel compiled for exactly
@@ -128,36 +122,11 @@ struct Simd {
       for (; p < kc; ++p) std::memcpy(packed + p * kNR, origin + p * b.row_stride, kNR * sizeof(T));
     } else if (cols == kNR && b.row_stride == 1) {
       for (; p + kLanes <= kc; p += kLanes)
-        for (int h = 0; h < kNR; h += kLanes) {
-          Vec block[kLanes];  // block[c] = column h + c, rows p .. p + kLanes
-          for (int c = 0; c < kLanes; ++c) block[c] = load(origin + (h + c) * b.col_stride + p);
-          transpose(block);  // now block[r] = row p + r, columns h .. h + kLanes
-          for (int r = 0; r < kLanes; ++r) store(packed + (p + r) * kNR + h, block[r]);
-        }
+        for (int h = 0; h < kNR; h += kLanes) transpose_block(origin + h * b.col_stride + p, b.col_stride,
+                                                              packed + p * kNR + h, kNR);
     }
     for (; p < kc; ++p)  // the general case, and the rows left over by the fast paths
       for (int c = 0; c < kNR; ++c) packed[p * kNR + c] = c < cols ? b.at(p0 + p, j0 + c) : T(0);
-  }
-
-  // Transposes a kLanes x kLanes block held in registers: at each step D (1, 2, 4) every pair of
-  // rows (i, i + D) swaps its off-diagonal D x D sub-blocks, one constant shuffle per row.
-  static void transpose(Vec (&rows)[kLanes]) {
-    constexpr auto lanes = std::make_index_sequence<kLanes>();
-    transpose_step<1>(rows, lanes);
-    transpose_step<2>(rows, lanes);
-    if constexpr (kLanes == 8) transpose_step<4>(rows, lanes);
-  }
-
-  template <int D, std::size_t... L>
-  static void transpose_step(Vec (&rows)[kLanes], std::index_sequence<L...>) {
-    // Shuffle indices count the lanes of `upper` then those of `lower`: 0 .. 2 * kLanes - 1.
-    constexpr IndexVec low{Index((L & D) ? kLanes + L - D : L)...}, high{Index((L & D) ? kLanes + L : L + D)...};
-    for (int i = 0; i < kLanes; ++i)
-      if (!(i & D)) {
-        const Vec upper = rows[i], lower = rows[i + D];
-        rows[i] = __builtin_shuffle(upper, lower, low);
-        rows[i + D] = __builtin_shuffle(upper, lower, high);
-      }
   }
 
   // Step 4, parallel: the same loops with the blocks of A's rows shared out among threads.
