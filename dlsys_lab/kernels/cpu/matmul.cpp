@@ -133,37 +133,56 @@ struct Simd : Vec256<T> {  // Vec (8 floats or 4 doubles in one register), load,
   // B's packed panel is filled by all threads together, then read by all of them.
   static void matmul(MatrixView<T> a, MatrixView<T> b, T* c, int64_t m, int64_t n, int64_t k, int threads) {
     const int64_t mc = row_block(m, threads);
-    const int64_t a_blocks = (m + mc - 1) / mc;
-    const int64_t panel_cols = std::min(kNC, round_up(n, kNR));
-    T* packed_b = alloc(std::min(kKC, k) * panel_cols);
-    std::unique_ptr<T, decltype(&std::free)> own_b(packed_b, &std::free);
+    T* packed_b = scratch(0, std::min(kKC, k) * std::min(kNC, round_up(n, kNR)));
+    if (threads == 1) return blocks(a, b, c, m, n, k, mc, packed_b);  // no thread team to start and stop
 #pragma omp parallel num_threads(threads)
-    {
-      std::unique_ptr<T, decltype(&std::free)> packed_a(alloc(round_up(mc, kMR) * std::min(kKC, k)), &std::free);
-      for (int64_t j0 = 0; j0 < n; j0 += kNC) {
-        const int64_t nc = std::min(kNC, n - j0);
-        for (int64_t p0 = 0; p0 < k; p0 += kKC) {
-          const int64_t kc = std::min(kKC, k - p0);
+    blocks(a, b, c, m, n, k, mc, packed_b);
+  }
+
+  // The loops over blocks of C. Called inside a parallel region, each `omp for` shares its blocks
+  // out among the threads; called by one thread alone, that thread runs them all.
+  static void blocks(MatrixView<T> a, MatrixView<T> b, T* c, int64_t m, int64_t n, int64_t k, int64_t mc,
+                     T* packed_b) {
+    const int64_t a_blocks = (m + mc - 1) / mc;
+    T* packed_a = scratch(1, round_up(mc, kMR) * std::min(kKC, k));
+    for (int64_t j0 = 0; j0 < n; j0 += kNC) {
+      const int64_t nc = std::min(kNC, n - j0);
+      for (int64_t p0 = 0; p0 < k; p0 += kKC) {
+        const int64_t kc = std::min(kKC, k - p0);
 #pragma omp for schedule(static)
-          for (int64_t s = 0; s < nc; s += kNR)
-            pack_b_sliver(b, p0, kc, j0 + s, std::min<int64_t>(kNR, nc - s), packed_b + s * kc);
-          // (the implicit barrier above: B's panel is complete before anyone reads it)
+        for (int64_t s = 0; s < nc; s += kNR)
+          pack_b_sliver(b, p0, kc, j0 + s, std::min<int64_t>(kNR, nc - s), packed_b + s * kc);
+        // (the implicit barrier above: B's panel is complete before anyone reads it)
 #pragma omp for schedule(dynamic)
-          for (int64_t blk = 0; blk < a_blocks; ++blk) {
-            const int64_t i0 = blk * mc, rows = std::min(mc, m - i0);
-            pack_a(a, i0, rows, p0, kc, packed_a.get());
-            for (int64_t jr = 0; jr < nc; jr += kNR)
-              for (int64_t ir = 0; ir < rows; ir += kMR)
-                micro_kernel(std::min<int64_t>(kMR, rows - ir), kc, packed_a.get() + ir * kc, packed_b + jr * kc,
-                             c + (i0 + ir) * n + j0 + jr, n, std::min<int64_t>(kNR, nc - jr), p0 > 0);
-          }
+        for (int64_t blk = 0; blk < a_blocks; ++blk) {
+          const int64_t i0 = blk * mc, rows = std::min(mc, m - i0);
+          pack_a(a, i0, rows, p0, kc, packed_a);
+          for (int64_t jr = 0; jr < nc; jr += kNR)
+            for (int64_t ir = 0; ir < rows; ir += kMR)
+              micro_kernel(std::min<int64_t>(kMR, rows - ir), kc, packed_a + ir * kc, packed_b + jr * kc,
+                           c + (i0 + ir) * n + j0 + jr, n, std::min<int64_t>(kNR, nc - jr), p0 > 0);
         }
       }
     }
   }
 
   static int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
-  static T* alloc(int64_t count) { return static_cast<T*>(std::aligned_alloc(64, round_up(count * sizeof(T), 64))); }
+
+  // This thread's packing buffer number `use`, 64-byte aligned, grown when too small and then kept:
+  // a fresh allocation of a few hundred KB on every call costs more than packing a small matrix.
+  static T* scratch(int use, int64_t count) {
+    struct Buffer {
+      std::unique_ptr<T, decltype(&std::free)> data{nullptr, &std::free};
+      int64_t count = 0;
+    };
+    static thread_local Buffer buffers[2];
+    Buffer& buffer = buffers[use];
+    if (buffer.count < count) {
+      buffer.data.reset(static_cast<T*>(std::aligned_alloc(64, round_up(count * sizeof(T), 64))));
+      buffer.count = count;
+    }
+    return buffer.data.get();
+  }
 
   // Rows per block of A: at most kMC (to stay in L2), and a number of blocks that divides evenly
   // among the threads, so no thread idles at the end.
