@@ -151,7 +151,8 @@ def test_matmul_every_step_on_views_and_batches(data, dtype):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("m, k, n", [(157, 300, 131), (260, 132, 200)])  # odd sizes; multiples of 4 (16-byte rows)
+@pytest.mark.parametrize("m, k, n", [(157, 300, 131), (260, 132, 200),  # odd sizes; multiples of 4 (16-byte rows)
+                                     (20, 300, 40)])  # few rows: B's rows read in place, over two k blocks
 def test_matmul_steps_past_the_block_sizes(dtype, m, k, n):
     rng = np.random.default_rng(1)
     a, b = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)

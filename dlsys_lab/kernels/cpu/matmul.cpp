@@ -62,15 +62,16 @@ struct Simd : Vec256<T> {  // Vec (8 floats or 4 doubles in one register), load,
   static constexpr int kMR = 6, kNR = 2 * kLanes;      // micro-tile of C held in registers
   static constexpr int64_t kKC = 256, kMC = 144, kNC = 4096;  // blocks sized for L1, L2 and L3
 
-  // c (ROWS x cols inside a kMR x kNR tile) = or += packed_a (kMR x kc) @ packed_b (kc x kNR).
+  // c (ROWS x cols inside a kMR x kNR tile) = or += packed_a (kMR x kc) @ b (kc x kNR), where row p
+  // of b starts at b + p * ldb: ldb = kNR for a packed sliver, B's row stride for one read in place.
   // ROWS is a compile-time constant: an edge tile of fewer rows runs a kernel compiled for exactly
   // that many, so 32 rows cost 5 full tiles and one of 2 rows, not 6 full tiles (36 rows).
   template <int ROWS>
-  static void micro_kernel(int64_t kc, const T* __restrict packed_a, const T* __restrict packed_b,
+  static void micro_kernel(int64_t kc, const T* __restrict packed_a, const T* __restrict b, int64_t ldb,
                            T* c, int64_t ldc, int cols, bool accumulate) {
     Vec acc[ROWS][2] = {};
     for (int64_t p = 0; p < kc; ++p) {
-      const Vec b0 = load(packed_b + p * kNR), b1 = load(packed_b + p * kNR + kLanes);
+      const Vec b0 = load(b + p * ldb), b1 = load(b + p * ldb + kLanes);
 #pragma GCC unroll 6
       for (int i = 0; i < ROWS; ++i) {
         const T a_ip = packed_a[p * kMR + i];  // broadcast to every lane by the vector multiply
@@ -92,16 +93,16 @@ struct Simd : Vec256<T> {  // Vec (8 floats or 4 doubles in one register), load,
       for (int j = 0; j < cols; ++j) c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i][j] : tile[i][j];
   }
 
-  static void micro_kernel(int rows, int64_t kc, const T* packed_a, const T* packed_b, T* c, int64_t ldc, int cols,
-                           bool accumulate) {
+  static void micro_kernel(int rows, int64_t kc, const T* packed_a, const T* b, int64_t ldb, T* c, int64_t ldc,
+                           int cols, bool accumulate) {
     static_assert(kMR == 6, "one case per row count below");
     switch (rows) {
-      case 1: return micro_kernel<1>(kc, packed_a, packed_b, c, ldc, cols, accumulate);
-      case 2: return micro_kernel<2>(kc, packed_a, packed_b, c, ldc, cols, accumulate);
-      case 3: return micro_kernel<3>(kc, packed_a, packed_b, c, ldc, cols, accumulate);
-      case 4: return micro_kernel<4>(kc, packed_a, packed_b, c, ldc, cols, accumulate);
-      case 5: return micro_kernel<5>(kc, packed_a, packed_b, c, ldc, cols, accumulate);
-      default: return micro_kernel<6>(kc, packed_a, packed_b, c, ldc, cols, accumulate);
+      case 1: return micro_kernel<1>(kc, packed_a, b, ldb, c, ldc, cols, accumulate);
+      case 2: return micro_kernel<2>(kc, packed_a, b, ldb, c, ldc, cols, accumulate);
+      case 3: return micro_kernel<3>(kc, packed_a, b, ldb, c, ldc, cols, accumulate);
+      case 4: return micro_kernel<4>(kc, packed_a, b, ldb, c, ldc, cols, accumulate);
+      case 5: return micro_kernel<5>(kc, packed_a, b, ldb, c, ldc, cols, accumulate);
+      default: return micro_kernel<6>(kc, packed_a, b, ldb, c, ldc, cols, accumulate);
     }
   }
 
@@ -113,8 +114,15 @@ struct Simd : Vec256<T> {  // Vec (8 floats or 4 doubles in one register), load,
   }
 
   // packed[sliver][p][c]: kNR columns of B at a time, row after row. With a small M, packing B costs
-  // about as much as the product, so full slivers take fast paths: a row-major B copies whole runs,
-  // and a transposed B (columns contiguous) is transposed kLanes x kLanes blocks at a time in registers.
+  // about as much as the product, so full slivers take fast paths: those of a row-major B are not
+  // packed at all when few micro-tiles reuse them (the micro-kernel reads B's rows in place; with many
+  // reuses, rows a whole stride apart crowd a few cache sets and packing pays) and are copied in whole
+  // runs otherwise, and those of a transposed B (columns contiguous) are transposed kLanes x kLanes
+  // blocks at a time in registers.
+  static bool reads_b_in_place(MatrixView<T> b, int64_t m, int64_t cols) {
+    return cols == kNR && b.col_stride == 1 && m <= 6 * kMR;
+  }
+
   static void pack_b_sliver(MatrixView<T> b, int64_t p0, int64_t kc, int64_t j0, int64_t cols, T* packed) {
     const T* origin = b.data + p0 * b.row_stride + j0 * b.col_stride;
     int64_t p = 0;
@@ -151,16 +159,21 @@ struct Simd : Vec256<T> {  // Vec (8 floats or 4 doubles in one register), load,
         const int64_t kc = std::min(kKC, k - p0);
 #pragma omp for schedule(static)
         for (int64_t s = 0; s < nc; s += kNR)
-          pack_b_sliver(b, p0, kc, j0 + s, std::min<int64_t>(kNR, nc - s), packed_b + s * kc);
+          if (!reads_b_in_place(b, m, std::min<int64_t>(kNR, nc - s)))
+            pack_b_sliver(b, p0, kc, j0 + s, std::min<int64_t>(kNR, nc - s), packed_b + s * kc);
         // (the implicit barrier above: B's panel is complete before anyone reads it)
 #pragma omp for schedule(dynamic)
         for (int64_t blk = 0; blk < a_blocks; ++blk) {
           const int64_t i0 = blk * mc, rows = std::min(mc, m - i0);
           pack_a(a, i0, rows, p0, kc, packed_a);
-          for (int64_t jr = 0; jr < nc; jr += kNR)
+          for (int64_t jr = 0; jr < nc; jr += kNR) {
+            const int64_t cols = std::min<int64_t>(kNR, nc - jr);
+            const bool in_place = reads_b_in_place(b, m, cols);
+            const T* b_sliver = in_place ? b.data + p0 * b.row_stride + j0 + jr : packed_b + jr * kc;
             for (int64_t ir = 0; ir < rows; ir += kMR)
-              micro_kernel(std::min<int64_t>(kMR, rows - ir), kc, packed_a + ir * kc, packed_b + jr * kc,
-                           c + (i0 + ir) * n + j0 + jr, n, std::min<int64_t>(kNR, nc - jr), p0 > 0);
+              micro_kernel(std::min<int64_t>(kMR, rows - ir), kc, packed_a + ir * kc, b_sliver,
+                           in_place ? b.row_stride : kNR, c + (i0 + ir) * n + j0 + jr, n, cols, p0 > 0);
+          }
         }
       }
     }
