@@ -138,6 +138,14 @@ def test_long_reductions_split_across_threads(dtype, shape, axes):
         check(getattr(backend(), op)(backend().from_numpy(x), axes, False), getattr(REF, op)(x, axes, False))
 
 
+def test_long_elementwise_split_across_threads():
+    """Compact operands past the parallel grain (2**18 elements), with an array and with a scalar."""
+    x_np, y_np = np.random.default_rng(5).standard_normal((2, 300_001)).astype("float32")
+    x, y = backend().from_numpy(x_np), backend().from_numpy(y_np)
+    check(backend().mul(x, y), x_np * y_np)
+    check(backend().rsub(x, 2.0), 2.0 - x_np)
+
+
 @FEW
 @given(data=st.data(), dtype=st.sampled_from(["float32", "float64"]))
 def test_matmul_every_step_on_views_and_batches(data, dtype):

@@ -152,14 +152,16 @@ void reduce_kernel(const T* a, const Dims& shape, const Dims& strides, int64_t n
     const Walk kept = make_walk(kept_shape, {&kept_strides});
     const int threads = n_out * n_red < kParallelGrain ? 1 : omp_get_max_threads();
     if (n_out >= threads) {
-#pragma omp parallel num_threads(threads)
-      {
-        const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+      // Thread t of nt reduces its share of the outputs; one thread alone needs no team started.
+      const auto share = [&](int64_t t, int64_t nt) {
         int64_t o = n_out * t / nt;
         walk_range(kept, o, n_out * (t + 1) / nt, [&](const int64_t* off, int64_t len) {
           for (int64_t i = 0; i < len; ++i, ++o) out[o] = reduce_row<RED>(a + off[0] + i * kept.inner_stride(0), n_red, stride);
         });
-      }
+      };
+      if (threads == 1) return share(0, 1);
+#pragma omp parallel num_threads(threads)
+      share(omp_get_thread_num(), omp_get_num_threads());
     } else {
       for (int64_t o = 0; o < n_out; ++o) {
         int64_t rest = o, base = 0;
@@ -211,6 +213,19 @@ void ewise_strided(int op, const T* a, const Dims& a_strides, const T* b, const 
 }
 
 template <typename T>
+void ewise_contiguous(int op, const T* a, int64_t a_step, const T* b, int64_t b_step, T* out, int64_t n) {
+  dispatch_op(op, [&](auto code) {
+    constexpr int OP = decltype(code)::value;
+    if (n < kParallelGrain || omp_get_max_threads() == 1) return ewise_row<OP>(a, a_step, b, b_step, out, 1, n);
+#pragma omp parallel
+    {
+      const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads(), lo = n * t / nt, hi = n * (t + 1) / nt;
+      ewise_row<OP>(a + lo * a_step, a_step, b + lo * b_step, b_step, out + lo, 1, hi - lo);
+    }
+  });
+}
+
+template <typename T>
 void reduce_trailing(int reduction, const T* a, const Dims& shape, const Dims& strides, int64_t n_kept, T* out) {
   if (reduction == SUM) reduce_kernel<SUM>(a, shape, strides, n_kept, out);
   else reduce_kernel<MAX>(a, shape, strides, n_kept, out);
@@ -218,6 +233,7 @@ void reduce_trailing(int reduction, const T* a, const Dims& shape, const Dims& s
 
 #define DLSYS_INSTANTIATE(T)                                                                               \
   template void ewise_strided<T>(int, const T*, const Dims&, const T*, const Dims&, T*, const Dims&, const Dims&); \
+  template void ewise_contiguous<T>(int, const T*, int64_t, const T*, int64_t, T*, int64_t);                       \
   template void reduce_trailing<T>(int, const T*, const Dims&, const Dims&, int64_t, T*);
 DLSYS_INSTANTIATE(float)
 DLSYS_INSTANTIATE(double)

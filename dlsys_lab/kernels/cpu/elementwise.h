@@ -10,6 +10,11 @@ template <typename T>
 void ewise_strided(int op, const T* a, const Dims& a_strides, const T* b, const Dims& b_strides, T* out,
                    const Dims& out_strides, const Dims& shape);
 
+// out[i] = OP(a[i * a_step], b[i * b_step]) for i < n, each step 1 (an array) or 0 (a scalar): the
+// compact case, with no loop nest to build; long runs are split among threads.
+template <typename T>
+void ewise_contiguous(int op, const T* a, int64_t a_step, const T* b, int64_t b_step, T* out, int64_t n);
+
 // out (compact, prod(shape[:n_kept]) elements) = sum or max of `a` over its trailing dimensions.
 template <typename T>
 void reduce_trailing(int reduction, const T* a, const Dims& shape, const Dims& strides, int64_t n_kept, T* out);

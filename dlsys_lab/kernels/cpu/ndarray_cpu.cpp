@@ -85,12 +85,11 @@ Tensor ewise_flat(int op, const c10::optional<Tensor>& a, int64_t a_offset, cons
   if (a) check_layout(*a, {n}, {1}, a_offset, "a");
   if (b) check_layout(*b, {n}, {1}, b_offset, "b");
   Tensor out = empty_storage(n, first.options());
-  const Dims unit{1}, zero{0}, shape{n};
   AT_DISPATCH_FLOATING_TYPES(first.scalar_type(), "ewise_flat", [&] {
     const scalar_t value = static_cast<scalar_t>(scalar);
     const scalar_t* pa = a ? a->data_ptr<scalar_t>() + a_offset : &value;
     const scalar_t* pb = b ? b->data_ptr<scalar_t>() + b_offset : &value;
-    ewise_strided(op, pa, a ? unit : zero, pb, b ? unit : zero, out.data_ptr<scalar_t>(), unit, shape);
+    ewise_contiguous(op, pa, a ? 1 : 0, pb, b ? 1 : 0, out.data_ptr<scalar_t>(), n);
   });
   return out;
 }
