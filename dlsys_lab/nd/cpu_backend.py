@@ -90,13 +90,15 @@ class StridedBackend:
             raise TypeError(f"arrays of dtype {a.dtype} are not supported on device '{self.name}'; "
                             f"convert with .astype('float32') or .astype('float64') first")
         flat = torch.from_numpy(np.array(a, order="C", copy=True).reshape(-1))
-        return self._new(flat.to(self.torch_device), a.shape)
+        return self._new(flat if self.torch_device == "cpu" else flat.to(self.torch_device), a.shape)
 
     def to_numpy(self, a):
         self._check(a)
         a = a.compact()
-        flat = a.storage[a.offset:a.offset + a.size]
-        return flat.cpu().numpy().reshape(a.shape)
+        flat = a.storage
+        if a.offset or flat.numel() != a.size:  # (slicing a torch tensor costs more than the rest)
+            flat = flat[a.offset:a.offset + a.size]
+        return (flat if self.torch_device == "cpu" else flat.cpu()).numpy().reshape(a.shape)
 
     def full(self, shape, value, dtype):
         if dtype not in _TORCH_DTYPES:
