@@ -346,6 +346,7 @@ def _broadcast_plan(a_shape, a_strides, b_shape, b_strides):
 
 
 def _broadcast_strides(shape, strides, target):
+    """The strides of a view of (shape, strides) broadcast to target: 0 along new and repeated axes."""
     lead = len(target) - len(shape)
     return (0,) * lead + tuple(st if s == t else 0 for s, t, st in zip(shape, target[lead:], strides))
 
