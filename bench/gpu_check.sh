@@ -25,6 +25,10 @@ DEVICE_TESTS="tests/test_ops_vs_torch.py tests/test_gradcheck.py tests/test_high
 timeout 300 $PY -m pytest -q -p no:cacheprovider -n 8 tests/test_gpu.py tests/test_kernels_vs_numpy.py $DEVICE_TESTS \
   -k "cuda or test_gpu" 2>&1 | tee "$LOG/tests.log" || failed+=(tests)
 
+step "the C++ toolchain: kernel errors reach Python, the build cache works"
+timeout 200 $PY -m pytest -q -p no:cacheprovider tests/test_ndarray.py tests/test_kernel_build.py 2>&1 \
+  | tee "$LOG/toolchain.log" || failed+=(toolchain)
+
 step "matmul against cuBLAS"
 timeout 240 $PY bench/kernels.py --gpu 2>&1 | tee "$LOG/bench.log" || failed+=(bench)
 

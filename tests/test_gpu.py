@@ -76,3 +76,14 @@ def test_setitem_pad_and_mixed_devices():
     np.testing.assert_array_equal(b.to_numpy(b.pad(a, ((1, 0), (0, 2)))), np.pad(x, ((1, 0), (0, 2))))
     with pytest.raises(TypeError, match="expected an NDArray on device 'cuda'"):
         b.add(a, nd.device("cpu").backend.from_numpy(x))
+
+
+def test_the_kernels_reject_views_outside_their_storage_instead_of_crashing():
+    from dlsys_lab.nd.ndarray import NDArray
+
+    b = CUDA.backend
+    storage = b.from_numpy(np.ones(4, "float32")).storage
+    for bad in (lambda: b.exp(NDArray(storage, (10,), (1,), 0, b)),
+                lambda: b.matmul(NDArray(storage, (3, 3), (3, 1), 0, b), NDArray(storage, (3, 3), (3, 1), 0, b))):
+        with pytest.raises(RuntimeError, match="outside its storage of 4 elements"):
+            bad()

@@ -52,3 +52,16 @@ def test_report_names_each_backend_and_the_cache():
     assert str(build.cache_root()) in text
     assert any(line.startswith("cpu: ") for line in text.splitlines())
     assert any(line.startswith("cuda: ") for line in text.splitlines())
+
+
+@pytest.mark.skipif(shutil.which("g++") is None or shutil.which("ldd") is None, reason="needs g++ and ldd (Linux)")
+def test_a_compiler_that_links_libstdcxx_statically_is_passed_over(tmp_path, monkeypatch, capsys):
+    wrapper = tmp_path / "static-g++"  # like toolchain wrappers that add -static-libstdc++
+    wrapper.write_text(f'#!/bin/sh\nexec {shutil.which("g++")} "$@" -static-libstdc++\n')
+    wrapper.chmod(0o755)
+    assert build.links_libstdcxx_dynamically(shutil.which("g++"))
+    assert not build.links_libstdcxx_dynamically(str(wrapper))
+    monkeypatch.setenv("CXX", str(wrapper))
+    chosen = build.build_compiler()
+    assert chosen != str(wrapper) and build.links_libstdcxx_dynamically(chosen)
+    assert "links libstdc++ statically" in capsys.readouterr().err

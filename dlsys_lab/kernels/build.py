@@ -13,6 +13,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,8 +39,44 @@ def cache_root() -> Path:
 
 
 def find_compiler() -> str | None:
-    """The C++ compiler torch will use ($CXX, else c++), or None when there is none."""
+    """The C++ compiler asked for ($CXX, else c++), or None when there is none."""
     return shutil.which(os.environ.get("CXX", "c++"))
+
+
+def links_libstdcxx_dynamically(compiler: str) -> bool:
+    """Whether a shared library built by `compiler` uses the system's libstdc++.so, as torch does.
+
+    A private static copy (some toolchain wrappers add -static-libstdc++) breaks C++ exceptions that cross
+    into torch: a kernel's "view reaches outside its storage" error then crashes Python instead of raising.
+    """
+    ldd = shutil.which("ldd")
+    if ldd is None:
+        return True  # not Linux: nothing to check this way
+    with tempfile.TemporaryDirectory() as tmp:
+        source, library = Path(tmp, "probe.cpp"), Path(tmp, "probe.so")
+        source.write_text('#include <stdexcept>\nvoid probe() { throw std::runtime_error("probe"); }\n')
+        compiled = subprocess.run([compiler, "-shared", "-fPIC", str(source), "-o", str(library)],
+                                  capture_output=True, text=True)
+        if compiled.returncode != 0:
+            return True  # cannot tell; the build itself will report the compiler's error
+        needed = subprocess.run([ldd, str(library)], capture_output=True, text=True).stdout
+    return "libstdc++" in needed
+
+
+def build_compiler() -> str | None:
+    """find_compiler(), or the first c++/g++ on PATH instead when it links libstdc++ statically."""
+    wanted = find_compiler()
+    if wanted is None or links_libstdcxx_dynamically(wanted):
+        return wanted
+    for name in ("c++", "g++"):
+        other = shutil.which(name)
+        if other and os.path.realpath(other) != os.path.realpath(wanted) and links_libstdcxx_dynamically(other):
+            print(f"dlsys_lab: {wanted} links libstdc++ statically, so errors raised in the kernels would crash "
+                  f"Python; building with {other} instead", file=sys.stderr, flush=True)
+            return other
+    print(f"dlsys_lab: warning: {wanted} links libstdc++ statically and no other compiler was found; errors "
+          f"raised in the kernels may crash Python (set CXX to a g++ that links libstdc++.so)", file=sys.stderr)
+    return wanted
 
 
 def _cpu_model() -> str:
@@ -52,13 +89,14 @@ def _cpu_model() -> str:
 
 
 def source_hash(backend: str) -> str:
-    """A key for the build: the files in common/ and <backend>/, flags, compiler, torch, Python and CPU model."""
+    """A key for the build: files in common/ and <backend>/, this script, flags, compiler, torch, Python, CPU."""
     import torch
 
     digest = hashlib.sha256()
     for path in sorted((KERNELS_DIR / "common").iterdir()) + sorted((KERNELS_DIR / backend).iterdir()):
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(Path(__file__).read_bytes())  # how a build is made (the compiler choice) is part of it
     for part in (BASE_CXX_FLAGS, CUDA_FLAGS, find_compiler(), torch.__version__, sys.version, _cpu_model()):
         digest.update(repr(part).encode())
     return digest.hexdigest()[:16]
@@ -74,15 +112,15 @@ def module_name(backend: str) -> str:
     return f"dlsys_{backend}_{source_hash(backend)}"
 
 
-def _compiler_accepts(flag: str) -> bool:
-    result = subprocess.run([find_compiler(), flag, "-x", "c++", "-E", "-", "-o", os.devnull],
+def _compiler_accepts(compiler: str, flag: str) -> bool:
+    result = subprocess.run([compiler, flag, "-x", "c++", "-E", "-", "-o", os.devnull],
                             input="", capture_output=True, text=True)
     return result.returncode == 0
 
 
-def cxx_flags() -> list[str]:
+def cxx_flags(compiler: str) -> list[str]:
     """The C++ flags of a build: -O3, OpenMP, and -march=native where the compiler accepts it."""
-    return BASE_CXX_FLAGS + (["-march=native"] if _compiler_accepts("-march=native") else [])
+    return BASE_CXX_FLAGS + (["-march=native"] if _compiler_accepts(compiler, "-march=native") else [])
 
 
 def cuda_unavailable_reason() -> str | None:
@@ -100,7 +138,9 @@ def cuda_unavailable_reason() -> str | None:
 
 def _import_built(backend: str, directory: Path):
     name = module_name(backend)
-    path = next(directory.glob(f"{name}*.so"), None) or next(directory.glob(f"{name}*.pyd"))
+    path = next(directory.glob(f"{name}*.so"), None) or next(directory.glob(f"{name}*.pyd"), None)
+    if path is None:
+        raise BuildError(f"{directory} holds no {name} module; delete that folder to rebuild the kernels")
     loader = importlib.machinery.ExtensionFileLoader(name, str(path))
     spec = importlib.util.spec_from_file_location(name, path, loader=loader)
     module = importlib.util.module_from_spec(spec)
@@ -111,7 +151,8 @@ def _import_built(backend: str, directory: Path):
 def _compile(backend: str, directory: Path, verbose: bool):
     from torch.utils import cpp_extension
 
-    if find_compiler() is None:
+    compiler = build_compiler()
+    if compiler is None:
         raise BuildError("no C++ compiler found: install g++ (apt-get install g++) or set CXX to one")
     if backend == "cuda" and (reason := cuda_unavailable_reason()):
         raise BuildError(f"cannot build the cuda kernels: {reason}")
@@ -119,10 +160,11 @@ def _compile(backend: str, directory: Path, verbose: bool):
     print(f"dlsys_lab: compiling the {backend} kernels into {directory} (first use; about 30-60 s)...",
           file=sys.stderr, flush=True)
     start = time.perf_counter()
-    flags = cxx_flags()
+    flags, name = cxx_flags(compiler), module_name(backend)  # the name is keyed by the compiler asked for
+    asked, os.environ["CXX"] = os.environ.get("CXX"), compiler  # the compiler cpp_extension runs
     try:
         module = cpp_extension.load(
-            name=module_name(backend),
+            name=name,
             sources=[str(KERNELS_DIR / rel) for rel in SOURCES[backend]],
             extra_cflags=flags, extra_ldflags=["-fopenmp"],
             extra_cuda_cflags=CUDA_FLAGS if backend == "cuda" else None,
@@ -130,8 +172,13 @@ def _compile(backend: str, directory: Path, verbose: bool):
     except (RuntimeError, OSError, subprocess.CalledProcessError) as err:
         raise BuildError(f"building the {backend} kernels failed ({err}); rerun "
                          f"`python -m dlsys_lab.kernels.build --verbose` to see the compiler output") from err
+    finally:
+        if asked is None:
+            del os.environ["CXX"]
+        else:
+            os.environ["CXX"] = asked
     seconds = time.perf_counter() - start
-    info = {"backend": backend, "build_seconds": round(seconds, 1),
+    info = {"backend": backend, "build_seconds": round(seconds, 1), "compiler": compiler,
             "flags": flags + (["nvcc:", *CUDA_FLAGS] if backend == "cuda" else []),
             "matmul_steps": list(module.MATMUL_STEPS), "built_at": time.strftime("%Y-%m-%d %H:%M:%S")}
     tmp = directory / f"{BUILD_INFO}.{os.getpid()}"
@@ -168,8 +215,9 @@ def report() -> str:
     for backend in SOURCES:
         info = build_info(backend)
         if info:
-            lines.append(f"{backend}: built in {info['build_seconds']} s ({' '.join(info['flags'])}) at "
-                         f"{build_dir(backend)}; matmul steps: {', '.join(info['matmul_steps'])}")
+            lines.append(f"{backend}: built in {info['build_seconds']} s by {info['compiler']} "
+                         f"({' '.join(info['flags'])}) at {build_dir(backend)}; "
+                         f"matmul steps: {', '.join(info['matmul_steps'])}")
         elif backend == "cuda" and (reason := cuda_unavailable_reason()):
             lines.append(f"cuda: not built: {reason}")
         else:
