@@ -216,7 +216,7 @@ class ReLU(Op):
     def backward(self, out_grad, node):
         a = node.inputs[0]
         nd = a.backend
-        positive = nd.rsub(nd.ge(nd.neg(a.data), 0.0), 1.0)  # 1 where a > 0, so relu'(0) = 0 like torch
+        positive = nd.rsub(nd.eq(node.data, 0.0), 1.0)  # 1 where relu(a) != 0, i.e. a > 0: relu'(0) = 0 like torch
         return (out_grad * constant(positive, a),)
 
 

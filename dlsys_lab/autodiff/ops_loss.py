@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .mode import GRAD_MODE
 from .op import Op
 from .ops_elementwise import constant
 from .ops_reduce import logsumexp
@@ -16,31 +17,37 @@ def one_hot(labels, num_classes: int, like: Tensor) -> Tensor:
     """Integer class labels (a Tensor, array or list) as a constant one-hot Tensor on like's device."""
     values = labels.numpy() if isinstance(labels, Tensor) else np.asarray(labels)
     as_int = values.astype(np.int64)
-    if values.ndim != 1 or np.any(as_int != values) or np.any(as_int < 0) or np.any(as_int >= num_classes):
+    if values.ndim != 1 or not (as_int == values).all() or (
+            as_int.size and (as_int.min() < 0 or as_int.max() >= num_classes)):
         raise ValueError(f"labels must be a 1-d array of integers in [0, {num_classes}), "
                          f"got shape {values.shape} with values {np.unique(values)[:5]}")
-    dense = np.zeros((len(as_int), num_classes), dtype=like.dtype)
-    dense[np.arange(len(as_int)), as_int] = 1.0
+    dense = np.eye(num_classes, dtype=like.dtype)[as_int]  # row i is the one-hot vector of label i
     return constant(like.backend.from_numpy(dense), like)
 
 
 class SoftmaxCrossEntropy(Op):
     """mean over rows of logsumexp(logits) - logits[label]."""
 
-    __slots__ = ("targets",)
+    __slots__ = ("targets", "softmax")
 
     def __init__(self, targets: Tensor):
         self.targets = targets
 
     def forward(self, nd, logits):
         peak = nd.max(logits, (1,), True)
-        lse = nd.add(nd.log(nd.sum(nd.exp(nd.sub(logits, peak)), (1,), True)), peak)
+        exps = nd.exp(nd.sub(logits, peak))
+        total = nd.sum(exps, (1,), True)
+        self.softmax = nd.div(exps, total)  # kept for a first-order backward
+        lse = nd.add(nd.log(total), peak)
         picked = nd.mul(logits, self.targets.data)
         return nd.div(nd.sum(nd.sub(lse, nd.sum(picked, (1,), True)), (0, 1), False), float(nd.shape(logits)[0]))
 
     def backward(self, out_grad, node):
         logits = node.inputs[0]
-        softmax = (logits - logsumexp(logits, 1, keepdims=True)).exp()
+        if GRAD_MODE.enabled:  # create_graph: softmax from ops, so that the gradient differentiates again
+            softmax = (logits - logsumexp(logits, 1, keepdims=True)).exp()
+        else:  # first order: the softmax of the forward pass
+            softmax = constant(self.softmax, logits)
         return ((softmax - self.targets) * (out_grad / logits.shape[0]),)
 
 
