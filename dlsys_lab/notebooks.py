@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 KERNEL_NAME = "dlsys-lab"
@@ -14,8 +15,11 @@ def fast_mode() -> bool:
 
 
 def execute_notebook(path, kernel_name: str = KERNEL_NAME, timeout: int = 600, fast: bool = True,
-                     cwd=None):
-    """Execute a notebook in memory (the file is not modified) and return the executed node."""
+                     cwd=None, slow_cell_s: float = 120):
+    """Execute a notebook in memory (the file is not modified) and return the executed node.
+
+    A cell that runs longer than slow_cell_s raises a warning naming it, so a rare stall says where it was.
+    """
     import nbformat
     from nbclient import NotebookClient
 
@@ -32,4 +36,19 @@ def execute_notebook(path, kernel_name: str = KERNEL_NAME, timeout: int = 600, f
             os.environ.pop("DLSYS_FAST", None)
         else:
             os.environ["DLSYS_FAST"] = env_backup
+        _warn_about_slow_cells(nb, path, slow_cell_s)
     return nb
+
+
+def _warn_about_slow_cells(nb, path: Path, slow_cell_s: float):
+    from datetime import datetime
+
+    for index, cell in enumerate(nb.cells):
+        timing = cell.get("metadata", {}).get("execution", {})
+        start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+        if start and end:
+            seconds = (datetime.fromisoformat(end.replace("Z", "+00:00"))
+                       - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+            if seconds > slow_cell_s:
+                first_line = cell.source.splitlines()[0] if cell.source else ""
+                warnings.warn(f"{path.name}: cell {index} took {seconds:.0f} s ({first_line[:60]!r})", stacklevel=3)
