@@ -39,7 +39,11 @@ def test_every_mutant_applies_to_the_current_solution_and_changes_it(lab):
     for mutant in found:
         nb = notebooks[mutant.notebook]
         mutated = mutants.apply(nb, mutant)  # raises when stale or not compiling
-        assert [c.source for c in mutated.cells] != [c.source for c in nb.cells], mutant.name
+        changed = [(a.source, b.source) for a, b in zip(nb.cells, mutated.cells) if a.source != b.source]
+        assert len(changed) == 1, mutant.name
+        markers = [[line.strip() for line in code.splitlines() if "### BEGIN SOLUTION" in line
+                    or "### END SOLUTION" in line] for code in changed[0]]
+        assert markers[0] == markers[1], f"{mutant.name} changes the solution markers; change only the code"
 
 
 def test_a_mutant_changes_only_its_lines_and_keeps_the_markers(tmp_path):
