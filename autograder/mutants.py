@@ -103,16 +103,21 @@ def mutated_source(solution: str, mutant: Mutant) -> str:
 def apply(nb, mutant: Mutant):
     """A copy of the source notebook with the mutant's cell changed."""
     mutated = copy.deepcopy(nb)
-    targets = [c for c in mutated.cells if cells.nbgrader_meta(c).get("grade_id") == mutant.cell
-               and cells.role(c) == cells.SOLUTION]
-    if not targets:
+    target = solution_cell(mutated, mutant.cell)
+    if target is None:
         raise ValueError(f"mutant {mutant.name}: no solution cell '{mutant.cell}' in {mutant.notebook}")
-    solution = targets[0].source
-    targets[0].source = mutated_source(solution, mutant)
-    if _compiles(solution) and not _compiles(targets[0].source):
+    solution = target.source
+    target.source = mutated_source(solution, mutant)
+    if _compiles(solution) and not _compiles(target.source):
         raise ValueError(f"mutant {mutant.name} does not compile: a mutant must be a wrong answer that runs, "
                          f"or the tests it 'catches' fail for the wrong reason")
     return mutated
+
+
+def solution_cell(nb, grade_id: str):
+    """The notebook's solution cell with this grade id, or None."""
+    return next((c for c in nb.cells if cells.nbgrader_meta(c).get("grade_id") == grade_id
+                 and cells.role(c) == cells.SOLUTION), None)
 
 
 def _compiles(code: str) -> bool:
@@ -136,9 +141,9 @@ def _solution_cell(lab_dir: Path, cell: str, notebook: str | None) -> tuple[str,
     for path in sorted(lab_dir.glob("*.ipynb")):
         if notebook and path.name != notebook:
             continue
-        for c in nbformat.read(path, as_version=4).cells:
-            if cells.nbgrader_meta(c).get("grade_id") == cell and cells.role(c) == cells.SOLUTION:
-                return path.name, c.source
+        found = solution_cell(nbformat.read(path, as_version=4), cell)
+        if found is not None:
+            return path.name, found.source
     raise ValueError(f"no solution cell '{cell}' in {lab_dir}/*.ipynb")
 
 
