@@ -5,6 +5,8 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import hooks
+
 # name -> "module:attribute" of a zero-argument factory returning the backend; imported lazily
 # so that `import dlsys_lab` never compiles or loads kernels.
 BACKEND_FACTORIES = {
@@ -22,6 +24,8 @@ def _load_backend(name):
             _backends[name] = getattr(importlib.import_module(module_name), attr)()
         except ImportError as err:
             _backends[name] = MissingBackend(name, f"not installed in this checkout ({err})")
+        if hooks.LISTENERS:
+            hooks.install(_backends[name])
     return _backends[name]
 
 

@@ -12,7 +12,9 @@ from .linear import Flatten, Linear
 from .loss import CrossEntropyLoss, MSELoss
 from .module import Buffer, Module, Parameter
 from .norm import BatchNorm1d, LayerNorm
+from .recompute import checkpoint, checkpoint_sequential, segment_bounds, sqrt_segments
 
 __all__ = ["Module", "Parameter", "Buffer", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "Flatten",
            "Residual", "Dropout", "BatchNorm1d", "LayerNorm", "Embedding", "Conv2d", "MaxPool2d",
-           "CrossEntropyLoss", "MSELoss", "init"]
+           "CrossEntropyLoss", "MSELoss", "init", "checkpoint", "checkpoint_sequential",
+           "segment_bounds", "sqrt_segments"]
