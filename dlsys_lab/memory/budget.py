@@ -1,8 +1,8 @@
 """How many checkpoint segments a memory budget needs, from the activation bytes of each layer.
 
-The model: checkpoint_sequential keeps each segment's input (the output of the previous segment's last
-layer) and, during the backward of one segment, that segment's activations; the last segment runs plainly.
-So peak(k) = sum of the k - 1 boundary outputs + the largest segment's activation bytes.
+The model: checkpoint_sequential keeps each segment's output (the output of its last layer) and, while
+one segment is recomputed in backward, that segment's activations. So
+peak(k) = the k segment outputs + the largest segment's activation bytes.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def checkpoint_peak(activation_bytes: list[int], segments: int) -> int:
     """The activation bytes alive at the peak with `segments` pieces (split as segment_bounds does)."""
     # BEGIN LAB lab07_memory checkpoint_peak
     bounds = segment_bounds(len(activation_bytes), segments)
-    boundaries = sum(activation_bytes[stop - 1] for _, stop in bounds[:-1])
+    boundaries = sum(activation_bytes[stop - 1] for _, stop in bounds)
     largest = max(sum(activation_bytes[start:stop]) for start, stop in bounds)
     return boundaries + largest
     # END LAB lab07_memory

@@ -51,14 +51,12 @@ class Checkpoint(Op):
         return self.fn(*[next(it) if isinstance(a, Tensor) else a for a in self.args])
 
     def backward(self, out_grad, node):
-        create_graph = GRAD_MODE.enabled
-        fresh = [make_tensor(t.data, t.backend, t.device, None, (), t.requires_grad) for t in node.inputs[:self.n_args]]
+        create_graph = GRAD_MODE.enabled  # the engine records backward's ops only for create_graph
         with self.random, enable_grad():
-            out = self._call(fresh)
-        wrt = fresh + list(node.inputs[self.n_args:])
-        wanted = [t for t in wrt if t.requires_grad]
+            out = self._call(node.inputs[:self.n_args])
+        wanted = [t for t in node.inputs if t.requires_grad]  # backprop through the rerun stops at them
         grads = iter(propagate(out, out_grad, create_graph, wrt=wanted))
-        return [next(grads) if t.requires_grad else None for t in wrt]
+        return [next(grads) if t.requires_grad else None for t in node.inputs]
 
 
 def checkpoint(fn, *args, modules=()):
@@ -107,17 +105,13 @@ def sqrt_segments(n: int) -> int:
 def checkpoint_sequential(layers, segments: int, x: Tensor) -> Tensor:
     """Run `layers` (a Sequential or a list of modules) on x in `segments` checkpointed pieces.
 
-    The last piece is not checkpointed (its output is needed by backward right away), as in torch.
+    Unlike torch, the last piece is checkpointed too: our engine holds every node of the graph until
+    backward returns, so a plain last piece would keep its activations alive through the whole backward.
     """
     layers = list(layers.layers if hasattr(layers, "layers") else layers)
-    bounds = segment_bounds(len(layers), segments)
-    for i, (start, stop) in enumerate(bounds):
+    for start, stop in segment_bounds(len(layers), segments):
         piece = layers[start:stop]
-        if i == len(bounds) - 1:
-            for layer in piece:
-                x = layer(x)
-        else:
-            x = checkpoint(_Run(piece), x, modules=[m for layer in piece for m in layer.modules()])
+        x = checkpoint(_Run(piece), x, modules=[m for layer in piece for m in layer.modules()])
     return x
 
 
