@@ -4,20 +4,32 @@ from __future__ import annotations
 from .graph import Graph
 
 
-def liveness(graph: Graph) -> dict[str, tuple[int, int]]:
-    """{name: (first_step, last_step)}: made at its own step, alive through its last reader's step.
+def value_lifetimes(reads: list[list[int]]) -> list[tuple[int, int]]:
+    """(first_step, last_step) of each value, where step i makes value i and reads the values reads[i].
 
-    A value no later node reads (the loss, an updated parameter) lives to the end of the step.
+    A value lives from its own step through the step of its last reader; one that no later step reads
+    (the loss, an updated parameter) lives to the last step.
     """
-    # BEGIN LAB lab07_memory liveness
-    end = len(graph.nodes) - 1
-    first = {node.name: step for step, node in enumerate(graph.nodes)}
-    last = {name: None for name in first}
-    for step, node in enumerate(graph.nodes):
-        for name in node.inputs:
-            last[name] = step
-    return {name: (first[name], end if last[name] is None else last[name]) for name in first}
+    # BEGIN LAB lab07_memory value_lifetimes
+    end = len(reads) - 1
+    last = [None] * len(reads)
+    for step, inputs in enumerate(reads):
+        for value in inputs:
+            last[value] = step
+    return [(value, end if last[value] is None else last[value]) for value in range(len(reads))]
     # END LAB lab07_memory
+
+
+def reads_of(graph: Graph) -> list[list[int]]:
+    """For each step, the positions of the values its node reads."""
+    index = graph.index()
+    return [[index[name] for name in node.inputs] for node in graph.nodes]
+
+
+def liveness(graph: Graph) -> dict[str, tuple[int, int]]:
+    """{name: (first_step, last_step)} of every value of the graph (see value_lifetimes)."""
+    lives = value_lifetimes(reads_of(graph))
+    return {node.name: (int(first), int(last)) for node, (first, last) in zip(graph.nodes, lives)}
 
 
 def live_bytes(graph: Graph, lifetimes: dict | None = None) -> list[int]:

@@ -51,37 +51,62 @@ def best_fit_offset(size: int, busy: list[tuple[int, int]]) -> int:
     return top if best is None else best
 
 
-def check_plan(graph: Graph, plan: Plan, lifetimes: dict | None = None) -> None:
-    """Raise ValueError naming two values alive at the same step whose arena bytes overlap (or one outside it)."""
-    # BEGIN LAB lab07_memory check_plan
-    lifetimes = lifetimes if lifetimes is not None else liveness(graph)
-    placed = [(n.name, plan.offsets[n.name], n.nbytes) for n in graph.nodes if n.nbytes > 0]
-    for name, offset, size in placed:
-        if offset < 0 or offset + size > plan.arena_bytes:
-            raise ValueError(f"{name} at [{offset}, {offset + size}) lies outside the arena of {plan.arena_bytes} bytes")
-    for i, (a, a_off, a_size) in enumerate(placed):
-        for b, b_off, b_size in placed[i + 1:]:
-            if overlap(lifetimes[a], lifetimes[b]) and a_off < b_off + b_size and b_off < a_off + a_size:
-                raise ValueError(f"{a} and {b} are alive together ({lifetimes[a]}, {lifetimes[b]}) "
-                                 f"but overlap in the arena")
+def first_conflict(sizes: list[int], lifetimes: list[tuple[int, int]], offsets: list[int], arena_bytes: int):
+    """None when the placement is valid; else (i,) for the first value reaching outside [0, arena_bytes), or
+    else (i, j), i < j, for the first pair alive at a common step whose bytes overlap. Size-0 values take no space."""
+    # BEGIN LAB lab07_memory first_conflict
+    placed = [i for i, size in enumerate(sizes) if size > 0]
+    for i in placed:
+        if offsets[i] < 0 or offsets[i] + sizes[i] > arena_bytes:
+            return (i,)
+    for a, i in enumerate(placed):
+        for j in placed[a + 1:]:
+            if overlap(lifetimes[i], lifetimes[j]) and offsets[i] < offsets[j] + sizes[j] \
+                    and offsets[j] < offsets[i] + sizes[i]:
+                return (i, j)
+    return None
     # END LAB lab07_memory
 
 
-def plan(graph: Graph, strategy: str = "first_fit") -> Plan:
-    """Offsets for every value with bytes, by `strategy` (first_fit, best_fit or size_ordered); validated."""
+def check_plan(graph: Graph, plan: Plan, lifetimes: dict | None = None) -> None:
+    """Raise ValueError naming a value outside the arena, or two values alive together whose bytes overlap."""
+    lifetimes = lifetimes if lifetimes is not None else liveness(graph)
+    names = [n.name for n in graph.nodes]
+    sizes = [n.nbytes for n in graph.nodes]
+    conflict = first_conflict(sizes, [lifetimes[n] for n in names], [plan.offsets.get(n, 0) for n in names],
+                              plan.arena_bytes)
+    if conflict is None:
+        return
+    if len(conflict) == 1:
+        name = names[conflict[0]]
+        raise ValueError(f"{name} at offset {plan.offsets[name]} ({sizes[conflict[0]]} bytes) lies outside the "
+                         f"arena of {plan.arena_bytes} bytes")
+    a, b = (names[i] for i in conflict)
+    raise ValueError(f"{a} and {b} are alive together ({lifetimes[a]}, {lifetimes[b]}) but overlap in the arena")
+
+
+def plan(graph: Graph, strategy: str = "first_fit", lifetimes: dict | None = None, place=None,
+         on_place=None) -> Plan:
+    """Offsets for every value with bytes, by `strategy` (first_fit, best_fit or size_ordered); validated.
+
+    `lifetimes` and `place(size, busy) -> offset` replace liveness(graph) and the strategy's gap search
+    (to try one's own); `on_place(name, offset, busy)` is called after each placement (for animations).
+    """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; strategies are: {', '.join(STRATEGIES)}")
-    lifetimes = liveness(graph)
+    lifetimes = lifetimes if lifetimes is not None else liveness(graph)
     values = [n for n in graph.nodes if n.nbytes > 0]
     if strategy == "size_ordered":
         values.sort(key=lambda n: (-n.nbytes, lifetimes[n.name][0]))
-    pick = best_fit_offset if strategy == "best_fit" else first_fit_offset
+    pick = place if place is not None else (best_fit_offset if strategy == "best_fit" else first_fit_offset)
     offsets, placed = {}, []
     for node in values:
         life = lifetimes[node.name]
         busy = [(offsets[name], offsets[name] + size) for name, size, other in placed if overlap(life, other)]
         offsets[node.name] = pick(node.nbytes, busy)
         placed.append((node.name, node.nbytes, life))
+        if on_place is not None:
+            on_place(node.name, offsets[node.name], busy)
     arena = max((offsets[n.name] + n.nbytes for n in values), default=0)
     result = Plan(offsets, arena, strategy)
     check_plan(graph, result, lifetimes)
