@@ -87,7 +87,7 @@ def test_captured_steps_have_forward_backward_and_update(captured):
     # a value read by nothing later (the new weights, the loss) lives to the end
     lifetimes = memory.liveness(g)
     assert lifetimes[g.nodes[-1].name] == (len(g) - 1, len(g) - 1)
-    assert all(lifetimes[n.name][1] == len(g) - 1 for n in g.nodes if not memory.Graph.consumers(g)[n.name])
+    assert all(lifetimes[n.name][1] == len(g) - 1 for n in g.nodes if not g.consumers()[n.name])
 
 
 def test_capture_is_the_same_on_numpy_and_cpu():

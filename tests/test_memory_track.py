@@ -94,3 +94,12 @@ def test_plot_draws_the_timeline():
     line = fig.axes[0].lines[0]
     assert len(line.get_xdata()) == len(m.timeline)
     assert max(line.get_ydata()) == pytest.approx(m.peak_bytes / 2**20)
+
+
+def test_an_element_picked_out_is_a_view_on_every_device(device_name):
+    x = dl.Tensor(np.arange(6.0), device=device_name, requires_grad=False)
+    with dl.memory.track() as m:
+        first = x.backend.getitem(x.data, (2,))
+        total = x.backend.sum(x.data, (0,), False)
+    assert (m.allocations, m.current_bytes) == (1, 4)  # only the sum's one float32
+    assert float(x.backend.to_numpy(first)) == 2.0 and float(x.backend.to_numpy(total)) == 15.0

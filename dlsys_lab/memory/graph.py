@@ -98,8 +98,10 @@ class _Recorder:
         if name in WRITES:
             self._name(object(), 0, name, found)
             return result
-        if isinstance(result, np.generic):
+        if isinstance(result, np.generic):  # a 0-d result; an element picked out is a view elsewhere
             result = np.asarray(result)
+            if name == "getitem":
+                return result
         s = hooks.storage(result)
         if s is not None and id(s[0]) not in self.names:
             self._name(s[0], s[1], name, found)

@@ -31,6 +31,8 @@ class MemoryTracker:
         """Counts a new storage in `result` (called by nd.hooks after each backend call)."""
         if isinstance(result, np.generic):  # NumPy hands back scalars for 0-d results: give them a storage
             result = np.asarray(result)
+            if name == "getitem":  # an element picked out: a view on the strided backends, so no allocation
+                return result
         found = hooks.storage(result)
         if found is None:
             return result
