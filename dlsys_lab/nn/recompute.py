@@ -64,6 +64,7 @@ def checkpoint(fn, *args, modules=()):
 
     Dropout inside fn draws the same masks again (its generators are replayed); pass `modules`
     (or make fn a Module) so that dropouts with their own rng are found. fn must return one Tensor.
+    Like torch's, the rerun repeats side effects: a BatchNorm inside updates its running statistics twice.
     """
     if isinstance(fn, Module):
         modules = list(modules) + fn.modules()
