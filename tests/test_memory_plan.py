@@ -1,6 +1,5 @@
 """capture, liveness and plan: lifetimes checked against a direct count, every strategy valid on random
 graphs (hypothesis), never below the lower bound, and first-fit close to it on the notebooks' models."""
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -19,7 +19,8 @@ class AttentionBlock(nn.Module):
         super().__init__()
         self.norm1, self.norm2 = nn.LayerNorm(dim, device=device), nn.LayerNorm(dim, device=device)
         self.q, self.k, self.v, self.out = (nn.Linear(dim, dim, device=device) for _ in range(4))
-        self.mlp = nn.Sequential(nn.Linear(dim, hidden, device=device), nn.ReLU(), nn.Linear(hidden, dim, device=device))
+        self.mlp = nn.Sequential(nn.Linear(dim, hidden, device=device), nn.ReLU(),
+                                 nn.Linear(hidden, dim, device=device))
         self.head = nn.Linear(dim, classes, device=device)
 
     def forward(self, x: Tensor) -> Tensor:

@@ -74,7 +74,8 @@ class MemoryTracker:
         steps = [t[0] for t in self.timeline]
         live = [t[1] / 2**20 for t in self.timeline]
         ax.step(steps, live, where="post")
-        ax.axhline(self.peak_bytes / 2**20, color="tab:red", ls="--", lw=1, label=f"peak {self.peak_bytes / 2**20:.2f} MiB")
+        ax.axhline(self.peak_bytes / 2**20, color="tab:red", ls="--", lw=1,
+                   label=f"peak {self.peak_bytes / 2**20:.2f} MiB")
         ax.set_xlabel("allocation / free event")
         ax.set_ylabel("live MiB")
         ax.set_title(title or "backend storage alive")

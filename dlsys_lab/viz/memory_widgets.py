@@ -71,8 +71,8 @@ class CheckpointTimelineExplorer(_Explorer):
             steps = [t[0] for t in tracker.timeline]
             self.ax.step(steps, [t[1] / 2**20 for t in tracker.timeline], where="post", label=label, **style)
         self.ax.set(xlabel="allocation / free event", ylabel="live MiB",
-                    title=f"{k} segments: peak {m.peak_bytes / 2**20:.2f} MiB vs plain {self.plain.peak_bytes / 2**20:.2f} "
-                          f"MiB ({m.peak_bytes / self.plain.peak_bytes:.0%}), {m.allocations} allocations vs "
+                    title=f"{k} segments: peak {m.peak_bytes / 2**20:.2f} MiB vs plain "
+                          f"{self.plain.peak_bytes / 2**20:.2f} MiB ({m.peak_bytes / self.plain.peak_bytes:.0%}), {m.allocations} allocations vs "
                           f"{self.plain.allocations}")
         self.ax.legend(loc="upper left")
 
@@ -116,5 +116,6 @@ class PlannerStepper(_Explorer):
         self.ax.set(xlim=(0, len(self.graph.nodes)), ylim=(0, max(self.plan.arena_bytes, self.lower) / 1024 * 1.05),
                     xlabel="step", ylabel="arena offset (KiB)",
                     title=f"{self.strategy}: {len(shown)}/{len(self.order)} placed ({shown[-1]}), arena so far "
-                          f"{top / 1024:.0f} KiB; lower bound {self.lower / 1024:.0f}, naive {self.naive / 1024:.0f} KiB")
+                          f"{top / 1024:.0f} KiB; lower bound {self.lower / 1024:.0f}, "
+                          f"naive {self.naive / 1024:.0f} KiB")
         self.ax.legend(loc="upper right")
