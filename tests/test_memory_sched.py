@@ -6,6 +6,7 @@ import random
 import matplotlib
 import pytest
 
+import dlsys_lab as dl
 from dlsys_lab import sched
 from dlsys_lab.memory import Graph, Node
 from dlsys_lab.memory.schedule import greedy_order, min_peak_order, peak_of_order
@@ -94,6 +95,7 @@ def test_every_job_completes_and_no_gpu_runs_two_jobs(results):
 
 
 def test_bad_input_and_the_gantt_chart(results):
+    assert dl.sched is sched and dl.memory.track is not None  # reachable right after import dlsys_lab
     with pytest.raises(ValueError, match="more GPUs"):
         sched.simulate([sched.Job(0, 0.0, 32, 1.0)], 16)
     with pytest.raises(ValueError, match="policies are"):
