@@ -66,7 +66,7 @@ def add_hostile_entries(subs):
     (subs / "big").mkdir()
     (subs / "big" / NOTEBOOK).write_bytes(good)
     with open(subs / "big" / "sparse.bin", "wb") as handle:
-        handle.truncate(2560 << 20)
+        handle.truncate(512 << 20)
 
 
 @pytest.mark.slow
@@ -77,7 +77,7 @@ def add_hostile_entries(subs):
     ("twin", 0, "error: 2 entries for one student (twin, twin.ipynb); keep one"),
     ("linked.ipynb", 0, "error: linked.ipynb is a symbolic link"),
     ("newline\n", 0, "error: 'newline\\n' is not a usable student id"),
-    ("big", 0, "error: big/ holds 2560 MB, more than 64 MB"),
+    ("big", 0, "error: big/ holds 512 MB, more than 64 MB"),
     ("good", 20, "ok"),
     ("corrupt", 0, "error: lab01_models.ipynb is not a valid notebook"),
     ("missing", 4, "ok (solution cell 'softmax' is missing"),
