@@ -90,7 +90,7 @@ class Remote:
         if reply.get("ok") is not True:
             error = _error_of(reply)
             if error["type"] in REPLY_FAILURES and not self.notice:
-                self.notice = f"output: {REPLY_FAILURES[error['type']]} ({label})"
+                self.notice = f"output: {REPLY_FAILURES[error['type']]} ({'a hidden test' if self.hidden else label})"
             raise StudentError(f"{label} raised {error['type']}: {error['message']}", error["type"])
         try:
             return wire.decode(reply.get("value"), out, lambda t: RemoteObject(self, t, label))

@@ -80,8 +80,9 @@ def graded(tmp_path_factory):
         (subs / name).mkdir()
         nbformat.write(source_nb(), subs / name / NOTEBOOK)
     canary, own = uuid.uuid4().hex, uuid.uuid4().hex
-    nbformat.write(with_cells(release_nb(), {"softmax": f"def softmax(z):\n    raise ValueError('CANARY-{canary}')"}),
-                   subs / "canary.ipynb")
+    for name in ("canary", "canary_b"):        # the first two tasks: one on each worker
+        nbformat.write(with_cells(release_nb(), {"softmax": f"def softmax(z):\n    raise ValueError('CANARY-{canary}')"}),
+                       subs / f"{name}.ipynb")
     fields = dict(course=course, subs=subs, repo=REPO, port=listener.getsockname()[1], own_canary=own[::-1],
                   canary_hash=hashlib.sha256(f"CANARY-{canary}".encode()).hexdigest())
     for case in CASES:
