@@ -188,8 +188,20 @@ def drop_privileges(conf: Confinement, limits: Limits) -> None:
     os.setresuid(conf.uid, conf.uid, conf.uid)
     os.environ.clear()
     os.environ.update(sandbox_env())
-    if conf.package_root and conf.package_root not in sys.path:
+    use_package_root(conf)
+
+
+def use_package_root(conf: Confinement) -> None:
+    """Import conf.packages from conf.package_root from now on: put it first on sys.path and, when it is not
+    where the worker imported them from, forget the worker's copies (their folders are not in the view)."""
+    if not conf.package_root:
+        return
+    if conf.package_root not in sys.path:
         sys.path.insert(0, conf.package_root)
+    for name in [m for m in sys.modules if m.split(".")[0] in conf.packages]:
+        origin = getattr(sys.modules[name], "__file__", None) or ""
+        if origin and not origin.startswith(conf.package_root.rstrip("/") + "/"):
+            del sys.modules[name]
 
 
 def block_keyrings() -> None:
