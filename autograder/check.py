@@ -52,7 +52,7 @@ def check_lab(root: Path, lab: str, options: Options) -> LabCheck:
             nbformat.write(mutants.apply(nbformat.read(sources[mutant.notebook], as_version=4), mutant),
                            folder / mutant.notebook)
             jobs[f"mutant:{mutant.name}"] = {**sources, mutant.notebook: folder / mutant.notebook}
-        results = run_tasks(make_tasks(jobs, sources, options, [str(root.resolve()), temp]), sources, options)
+        results = run_tasks(make_tasks(jobs, sources, options), sources, options)
     solution, status = _scores(results["solution"])
     if status or sum(solution.values()) != max_score:
         outcome.failures.append(f"solution scores {sum(solution.values()):g}/{max_score:g} {status}".strip())

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import cells, course, pool, report, sandbox
+from autograder import cells, course, launcher, pool, report, sandbox
 from autograder.submissions import discover
 
 FORMAT_VERSION = "1"
@@ -27,6 +27,7 @@ class Options:
     force: bool = False
     use_sandbox: bool = True
     progress: bool = True
+    package_root: str = ""      # where the sandbox imports dlsys_lab from ("" = the installed package)
 
 
 def lab_tests(sources: dict[str, Path]) -> tuple[list[str], float]:
@@ -35,16 +36,16 @@ def lab_tests(sources: dict[str, Path]) -> tuple[list[str], float]:
     return [t.grade_id for t in tests], sum(t.points for t in tests)
 
 
-def make_tasks(jobs: dict[str, dict[str, Path]], sources: dict[str, Path], options: Options, hide: list[str]):
+def make_tasks(jobs: dict[str, dict[str, Path]], sources: dict[str, Path], options: Options):
     """Worker tasks for {task_id: {notebook name: student copy}}."""
     if options.use_sandbox and not sandbox.available():
         raise course.CourseError("the sandbox needs root on Linux (namespaces, a throwaway uid); run as root, "
                                  "or pass --no-sandbox for notebooks you trust")
-    conf = sandbox.default_confinement(0, hide)
+    conf = launcher.conf_fields(sandbox.default_confinement(0, options.package_root or None))
     return [{"task_id": task_id, "source_notebooks": {n: str(p) for n, p in sources.items()},
              "student_notebooks": {n: str(p) for n, p in notebooks.items()},
              "limits": dataclasses.asdict(options.limits), "sandbox": options.use_sandbox,
-             "hide": conf.hide, "keep": conf.keep} for task_id, notebooks in jobs.items()]
+             "conf": conf} for task_id, notebooks in jobs.items()]
 
 
 def run_tasks(tasks: list[dict], sources: dict[str, Path], options: Options) -> dict[str, dict]:
@@ -84,8 +85,7 @@ def grade_lab(root: Path, lab: str, submissions: Path, options: Options) -> list
     try:
         found = discover(submissions, lab, list(sources), temp)
         todo = {s.student: s.notebooks for s in found if not s.error and not _unchanged(previous, s)}
-        hide = [str(root.resolve()), str(submissions.resolve()), str(temp)]
-        results = run_tasks(make_tasks(todo, sources, options, hide), sources, options)
+        results = run_tasks(make_tasks(todo, sources, options), sources, options)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     students = dict(state.get("students", {})) if state.get("fingerprint") == fresh else {}

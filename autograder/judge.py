@@ -3,6 +3,7 @@ against the judge's own oracles, and points are decided here from what the test 
 from __future__ import annotations
 
 import ast
+import builtins
 import contextlib
 import io
 import math
@@ -10,7 +11,7 @@ import traceback
 from dataclasses import asdict, dataclass, field
 
 from autograder import cells
-from autograder.remote import Remote, SandboxGone, StudentError
+from autograder.remote import REPLY_FAILURES, Remote, SandboxGone, StudentError
 
 
 @dataclass
@@ -44,25 +45,34 @@ class _Magics:
         return lambda *args, **kwargs: None
 
 
-def student_cells(student_nb) -> tuple[dict[str, str], list[str]]:
-    """Solution sources by grade id, and problems found (duplicates)."""
+def student_cells(student_nb) -> tuple[dict[str, str], dict[str, list[str]], list[str]]:
+    """Solution sources by grade id; the student's own cells (code cells without nbgrader metadata) by the
+    grade id of the next cell that has one ("" for those after the last), as nbgrader would run them in
+    notebook order; and problems found (duplicates)."""
     sources: dict[str, str] = {}
+    added: dict[str, list[str]] = {}
+    pending: list[str] = []
     problems = []
     for cell in student_nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
         grade_id = cells.nbgrader_meta(cell).get("grade_id")
-        if grade_id is None or cell.get("cell_type") != "code":
+        if grade_id is None:
+            pending.append(cell.get("source", ""))
             continue
         if grade_id in sources:
             problems.append(f"cell '{grade_id}' appears twice; the first copy was graded")
             continue
         sources[grade_id] = cell.get("source", "")
-    return sources, problems
+        added[grade_id], pending = pending, []
+    added[""] = pending
+    return sources, added, problems
 
 
 def grade_notebook(name: str, source_nb, student_nb, remote: Remote) -> NotebookResult:
     """Grade student_nb against the trusted source_nb through the sandbox behind remote."""
     result = NotebookResult(name)
-    answers, result.problems = student_cells(student_nb)
+    answers, added, result.problems = student_cells(student_nb)
     answer_names = set().union(*[cells.bound_names(c.source) for c in source_nb.cells
                                  if cells.role(c) == cells.SOLUTION])
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "get_ipython": _Magics}
@@ -70,6 +80,8 @@ def grade_notebook(name: str, source_nb, student_nb, remote: Remote) -> Notebook
     try:
         for cell in source_nb.cells:
             kind, grade_id = cells.role(cell), cells.nbgrader_meta(cell).get("grade_id", "")
+            for index, code in enumerate(added.get(grade_id, []) if grade_id else []):
+                _run_student_cell(code, f"your cell {index + 1} before '{grade_id}'", remote, result)
             if kind == cells.SOLUTION:
                 _run_solution(grade_id, answers, remote, result)
             elif kind == cells.AUTHOR:
@@ -77,10 +89,14 @@ def grade_notebook(name: str, source_nb, student_nb, remote: Remote) -> Notebook
                 _fetch_answers(cell.source, answer_names, namespace, remote)
                 _exec_author(cell.source, namespace)
             elif kind == cells.TEST:
+                remote.hidden = tests[grade_id].hidden
                 _fetch_answers(cell.source, answer_names, namespace, remote)
                 result.tests.append(run_test(tests[grade_id], namespace))
+                remote.hidden = False
                 if grade_id not in answers:
                     result.problems.append(f"test cell '{grade_id}' was missing; the course copy was used")
+        if remote.notice and result.status == "ok":
+            result.status = remote.notice
     except SandboxGone as gone:
         result.status = gone.cause
         done = {t.grade_id for t in result.tests}
@@ -93,12 +109,19 @@ def _run_solution(grade_id, answers, remote, result) -> None:
     if grade_id not in answers:
         result.problems.append(f"solution cell '{grade_id}' is missing")
         return
-    error = remote.run(answers[grade_id], f"cell '{grade_id}'")
+    _run_student_cell(answers[grade_id], f"cell '{grade_id}'", remote, result)
+
+
+def _run_student_cell(code: str, what: str, remote, result) -> None:
+    """Run student code in the sandbox; a cause worth naming becomes the notebook's status."""
+    error = remote.run(code, what)
     if error and result.status == "ok":
         if "MemoryError" in error["type"]:
-            result.status = f"memory: cell '{grade_id}' ran out of memory ({error['type']})"
+            result.status = f"memory: {what} ran out of memory ({error['type']})"
         elif "File too large" in error["message"]:
-            result.status = f"output: cell '{grade_id}' wrote more than the output limit"
+            result.status = f"output: {what} wrote more than the output limit"
+        elif "No space left on device" in error["message"]:
+            result.status = f"storage: {what} filled the sandbox's temporary storage (/tmp, limited in size)"
 
 
 def _fetch_answers(source: str, answer_names: set[str], namespace: dict, remote: Remote) -> None:
@@ -133,13 +156,9 @@ def run_test(test: cells.TestCell, namespace: dict) -> TestResult:
             value = eval(compile(ast.Expression(last.value), filename, "eval"), namespace) if last else None
     except SandboxGone:
         raise
-    except AssertionError as exc:
-        return TestResult(test.grade_id, test.points, 0.0, _assert_message(exc, code, filename, test.hidden),
-                          test.hidden, shown)
-    except StudentError as exc:
-        return TestResult(test.grade_id, test.points, 0.0, str(exc), test.hidden, shown)
     except Exception as exc:
-        return TestResult(test.grade_id, test.points, 0.0, f"{type(exc).__name__}: {exc}", test.hidden, shown)
+        return TestResult(test.grade_id, test.points, 0.0, failure_message(exc, code, filename, test.hidden),
+                          test.hidden, shown)
     score = partial_credit(value, test.points)
     message = "passed" if score == test.points else f"partial credit {score:g} of {test.points:g}"
     return TestResult(test.grade_id, test.points, score, message, test.hidden, shown)
@@ -149,17 +168,39 @@ def partial_credit(value, points: float) -> float:
     """nbgrader's rule, computed by the judge: a number in [0, points] is the score, else full points."""
     import numbers
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        number = float(value)
+        try:
+            number = float(value)
+        except (OverflowError, ValueError, TypeError):
+            return points
         if math.isfinite(number) and 0 <= number <= points:
             return number
     return points
 
 
-def _assert_message(exc: AssertionError, code: str, filename: str, hidden: bool) -> str:
+def failure_message(exc: Exception, code: str, filename: str, hidden: bool) -> str:
+    """What feedback says about a failed test. For a failure in a hidden part only "a hidden check failed
+    (Type)": no message, no request, and a student's own exception class is not named (its name is the
+    student's text)."""
+    failed_at = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    if hidden and _in_hidden_part(failed_at, code):
+        kind = exc.kind if isinstance(exc, StudentError) else type(exc).__name__
+        named = kind in REPLY_FAILURES or _is_builtin_exception(kind)
+        return f"a hidden check failed ({kind if named else 'an exception of your own'})"
+    if isinstance(exc, StudentError):
+        return str(exc)
+    if not isinstance(exc, AssertionError):
+        return f"{type(exc).__name__}: {exc}"
     if exc.args and str(exc.args[0]):
         return str(exc.args[0])
-    if hidden:
-        return "a hidden check failed"
-    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
-    line = code.splitlines()[lines[-1] - 1].strip() if lines else "assert"
+    line = code.splitlines()[failed_at[-1] - 1].strip() if failed_at else "assert"
     return f"check failed: {line}"
+
+
+def _in_hidden_part(failed_at: list[int], code: str) -> bool:
+    begin = next((i + 1 for i, line in enumerate(code.splitlines()) if line.strip() == cells.HIDDEN_BEGIN), 0)
+    return not failed_at or failed_at[-1] > begin
+
+
+def _is_builtin_exception(name: str) -> bool:
+    value = getattr(builtins, name, None)
+    return isinstance(value, type) and issubclass(value, BaseException)

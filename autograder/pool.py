@@ -5,18 +5,31 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import signal
 import tempfile
+import time
 import queue
 import subprocess
 import sys
 import threading
 
-from autograder.sandbox import kill_uid
-from autograder.zygote import THREAD_VARS
+from autograder import wire
+from autograder.sandbox import PASSED_ENV, THREAD_VARS, kill_uid
+from autograder.zygote import read_frame, write_frame
 
 BASE_UID = 61000
 UID_SLOTS = 4096
 UID_LOCKS = os.path.join(tempfile.gettempdir(), "dlsys-grader-uids")
+# the grader's variables a worker (the trusted judge) keeps; student code gets even fewer (sandbox.sandbox_env)
+WORKER_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR",
+              *PASSED_ENV)
+GRACE_S = 60                   # a judge's time beyond the notebook timeout before its worker is replaced
+
+
+def worker_env() -> dict[str, str]:
+    """A worker's environment: a whitelist of the grader's, one thread per library."""
+    env = {name: os.environ[name] for name in WORKER_ENV if name in os.environ}
+    return dict(env, MPLBACKEND="Agg", **{v: "1" for v in THREAD_VARS})
 
 
 class UidLease:
@@ -60,29 +73,41 @@ class Worker:
     """One warm worker subprocess (autograder.zygote)."""
 
     def __init__(self, index: int, warm_modules: list[str]):
-        env = dict(os.environ, MPLBACKEND="Agg", **{v: "1" for v in THREAD_VARS})
         self.index, self.lease = index, UidLease()
         self.uid = self.lease.uid
         kill_uid(self.uid)  # leftovers of a grader that died while holding this uid
-        self.process = subprocess.Popen([sys.executable, "-m", "autograder.zygote", json.dumps(warm_modules)],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
-        ready = self.process.stdout.readline()
+        self.process = subprocess.Popen([sys.executable, "-m", "autograder.zygote", json.dumps(warm_modules),
+                                         str(self.uid)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        env=worker_env(), cwd="/", bufsize=0, start_new_session=True)
+        try:
+            ready = read_frame(self.process.stdout.fileno(), None)
+        except (wire.ChannelClosed, ValueError):
+            ready = None
         if not ready:
             raise RuntimeError("a grading worker failed to start; run `python -m autograder.zygote` to see why")
 
     def grade(self, task: dict) -> dict:
-        """Send a task, wait for its result."""
-        task = dict(task, uid=self.uid)
+        """Send a task, wait for its result (the worker is replaced when it does not answer in time)."""
+        budget = task["limits"]["notebook_timeout"] + GRACE_S
         try:
-            self.process.stdin.write(json.dumps(task) + "\n")
-            self.process.stdin.flush()
-            line = self.process.stdout.readline()
-            return json.loads(line) if line else {"error": "grader error: a grading worker died"}
-        except (OSError, ValueError) as exc:
-            return {"error": f"grader error: {exc}"}
+            write_frame(self.process.stdin.fileno(), task)
+            result = read_frame(self.process.stdout.fileno(), time.monotonic() + budget)
+        except wire.ChannelTimeout:
+            return {"error": "grader error: the judge did not finish in time", "restart": True}
+        except (OSError, ValueError, wire.ChannelClosed) as exc:
+            return {"error": f"grader error: {exc}", "restart": True}
+        return result if result else {"error": "grader error: a grading worker died", "restart": True}
+
+    def kill(self) -> None:
+        """Kill the worker and everything it forked at once."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.close()
 
     def close(self) -> None:
-        """Stop the worker and wait for it."""
+        """Stop the worker (and everything it forked) and wait for it."""
         try:
             self.process.stdin.close()
         except OSError:
@@ -90,7 +115,7 @@ class Worker:
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
         self.lease.release()
 
@@ -112,8 +137,8 @@ def grade_all(tasks: list[dict], jobs: int, warm_modules: list[str], on_done=Non
                 except queue.Empty:
                     return
                 result = worker.grade(task)
-                if "grader error: a grading worker died" in result.get("error", ""):
-                    worker.close()
+                if result.pop("restart", False):
+                    worker.kill()
                     worker = Worker(index, warm_modules)
                 with lock:
                     results[task["task_id"]] = result

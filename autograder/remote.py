@@ -2,32 +2,52 @@
 Only plain data comes back; a proxy forwards attribute access and calls, never dunder protocols."""
 from __future__ import annotations
 
+import os
 import time
 
 from autograder import wire
 
 
 class SandboxGone(BaseException):
-    """The sandbox timed out, crashed or broke the protocol; a BaseException so tests cannot swallow it."""
+    """The sandbox timed out, crashed or broke the protocol; a BaseException so tests cannot swallow it.
+    generic: the judge only saw the channel close, so how the process ended says more."""
 
-    def __init__(self, cause: str):
+    def __init__(self, cause: str, generic: bool = False):
         super().__init__(cause)
-        self.cause = cause
+        self.cause, self.generic = cause, generic
 
 
 class StudentError(Exception):
-    """The student's code raised while the judge was asking it something."""
+    """The student's code raised while the judge was asking it something; kind: its exception's type name."""
+
+    def __init__(self, message: str, kind: str = "Exception"):
+        super().__init__(message)
+        self.kind = kind
+
+
+# what the sandbox replies when the value asked for cannot be sent (see student_side.serve)
+REPLY_FAILURES = {"ReplyTooLarge": "a reply was over the size limit per reply",
+                  "ReplyOutOfMemory": "a reply did not fit in the sandbox's memory while being encoded"}
 
 
 class Remote:
-    """The channel to one sandbox, with a per-request and a whole-notebook deadline."""
+    """The channel to one sandbox, with a per-request and a whole-notebook deadline (for writes too: the
+    judge's end is non-blocking), a size limit per reply and a budget of bytes for all replies together.
+    While `hidden` is set (a hidden test runs), statuses name no request."""
 
-    def __init__(self, read_fd: int, write_fd: int, cell_timeout: float, notebook_deadline: float,
-                 max_bytes: int):
+    def __init__(self, read_fd: int, write_fd: int, limits, notebook_deadline: float):
+        os.set_blocking(write_fd, False)
         self.read_fd, self.write_fd = read_fd, write_fd
-        self.cell_timeout, self.notebook_deadline, self.max_bytes = cell_timeout, notebook_deadline, max_bytes
+        self.cell_timeout, self.notebook_deadline = limits.cell_timeout, notebook_deadline
+        self.max_bytes, self.budget = limits.output_mb << 20, limits.wire_mb << 20
         self.gone: SandboxGone | None = None
-        self.what = ""
+        self.notice = ""          # a cause worth a status although the notebook went on (a reply too large)
+        self.what, self.hidden = "", False
+
+    def close(self) -> None:
+        """Close the judge's ends of the channel."""
+        os.close(self.write_fd)
+        os.close(self.read_fd)
 
     def request(self, header: dict, blobs=()):
         """Send a request and wait for its reply (header, blobs)."""
@@ -36,16 +56,22 @@ class Remote:
         now = time.monotonic()
         per_cell = now + self.cell_timeout
         deadline = min(per_cell, self.notebook_deadline)
+        what = "a hidden test" if self.hidden else self.what
         try:
-            wire.send(self.write_fd, header, blobs)
+            wire.send(self.write_fd, header, blobs, deadline)
             reply, out = wire.receive(self.read_fd, deadline, self.max_bytes)
+            self.budget -= sum(map(len, out))
+            if self.budget < 0:
+                raise wire.OverLimit("the notebook's replies came to more than the judge accepts per notebook")
         except wire.ChannelTimeout:
             limit = (f"{self.cell_timeout:g} s per cell" if per_cell <= self.notebook_deadline
                      else "the time limit for the notebook")
-            self.gone = SandboxGone(f"timeout: {self.what} ran over {limit}")
+            self.gone = SandboxGone(f"timeout: {what} ran over {limit}")
         except wire.ChannelClosed:
-            self.gone = SandboxGone(f"crashed: the notebook's process died during {self.what}")
-        except (wire.ProtocolError, ValueError, KeyError) as exc:
+            self.gone = SandboxGone(f"crashed: the notebook's process died during {what}", generic=True)
+        except wire.OverLimit as exc:
+            self.gone = SandboxGone(f"output: {exc} (during {what})")
+        except (wire.ProtocolError, ValueError, KeyError, OverflowError) as exc:
             self.gone = SandboxGone(f"crashed: the notebook's process broke the protocol ({exc})")
         if self.gone:
             raise self.gone
@@ -63,10 +89,12 @@ class Remote:
         reply, out = self.request(header, blobs)
         if reply.get("ok") is not True:
             error = _error_of(reply)
-            raise StudentError(f"{label} raised {error['type']}: {error['message']}")
+            if error["type"] in REPLY_FAILURES and not self.notice:
+                self.notice = f"output: {REPLY_FAILURES[error['type']]} ({'a hidden test' if self.hidden else label})"
+            raise StudentError(f"{label} raised {error['type']}: {error['message']}", error["type"])
         try:
             return wire.decode(reply.get("value"), out, lambda t: RemoteObject(self, t, label))
-        except (wire.ProtocolError, ValueError, KeyError, TypeError, IndexError) as exc:
+        except (wire.ProtocolError, ValueError, KeyError, TypeError, IndexError, OverflowError, MemoryError) as exc:
             self.gone = SandboxGone(f"crashed: the notebook's process sent malformed data ({exc})")
             raise self.gone from None
 

@@ -8,8 +8,9 @@ import sys
 from autograder import wire
 
 
-def serve(read_fd: int, write_fd: int) -> None:
-    """Answer the judge's requests until it closes the channel."""
+def serve(read_fd: int, write_fd: int, max_bytes: int = 1 << 30) -> None:
+    """Answer the judge's requests until it closes the channel; a reply over max_bytes, or one that does not
+    fit in memory while being encoded, is answered with an error that says so."""
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
@@ -34,9 +35,14 @@ def serve(read_fd: int, write_fd: int) -> None:
             reply, out_blobs = _answer(shell, header, blobs, handle_of, resolve)
         except BaseException as exc:  # the student's exception, reported as data
             reply, out_blobs = {"ok": False, "error": _describe(exc)}, []
-        sys.stdout.flush()
-        sys.stderr.flush()
-        wire.send(write_fd, reply, out_blobs)
+        data = _frame(reply, out_blobs, max_bytes)
+        reply = out_blobs = None
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        wire.write_all(write_fd, data, None)
 
 
 def _answer(shell, header, blobs, handle_of, resolve):
@@ -60,6 +66,24 @@ def _answer(shell, header, blobs, handle_of, resolve):
         raise ValueError(f"unknown request {op!r}")
     tree, out = wire.encode(value, handle_of)
     return {"ok": True, "value": tree}, out
+
+
+def _frame(reply: dict, blobs: list, max_bytes: int) -> bytes:
+    """The reply's frame, or an error frame naming why it cannot be sent."""
+    try:
+        data = wire.frame(reply, blobs)
+    except MemoryError:
+        data = None
+        return wire.frame(_failure("ReplyOutOfMemory", "the reply did not fit in memory while being encoded"))
+    if len(data) > max_bytes:
+        size, data = len(data), None
+        return wire.frame(_failure("ReplyTooLarge", f"the reply has {size >> 20} MB, over the limit of "
+                                                    f"{max_bytes >> 20} MB per reply"))
+    return data
+
+
+def _failure(kind: str, message: str) -> dict:
+    return {"ok": False, "error": {"type": kind, "message": message}}
 
 
 def _missing(name):

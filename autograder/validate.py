@@ -15,7 +15,7 @@ def validate(path: Path, options: Options) -> dict:
     if not path.is_file():
         raise CourseError(f"{path} not found; give the path of your lab notebook (.ipynb)")
     sources = {path.name: path.resolve()}
-    tasks = make_tasks({"self": sources}, sources, options, hide=[])
+    tasks = make_tasks({"self": sources}, sources, options)
     return run_tasks(tasks, sources, options)["self"]
 
 

@@ -27,6 +27,10 @@ class ProtocolError(Exception):
     """The other side sent something that is not a valid frame."""
 
 
+class OverLimit(ProtocolError):
+    """A frame, or all of a notebook's replies together, over the bytes the judge accepts."""
+
+
 def encode(value, handle_of, depth: int = 0):
     """(tree, blobs): value as JSON-able tree; non-data objects go through handle_of(obj) -> tree."""
     blobs: list[bytes] = []
@@ -67,7 +71,7 @@ def decode(tree, blobs, handle_from):
             raise ProtocolError(f"unexpected item {type(v).__name__}")
         kind = v["t"]
         if kind == "float":
-            return float(v["v"])
+            return float(str(v["v"])[:40])
         if kind in ("list", "tuple"):
             items = [dec(x, d + 1) for x in v["v"]]
             return items if kind == "list" else tuple(items)
@@ -97,28 +101,42 @@ def decode(tree, blobs, handle_from):
     return dec(tree, 0)
 
 
-def send(fd: int, header: dict, blobs=()) -> None:
-    """Write one frame."""
+def frame(header: dict, blobs=()) -> bytes:
+    """The bytes of one frame."""
     head = json.dumps(header).encode()
     body = head + b"".join(struct.pack("!Q", len(b)) + b for b in blobs)
-    _write_all(fd, HEAD.pack(len(body), len(head)) + body)
+    return HEAD.pack(len(body), len(head)) + body
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def send(fd: int, header: dict, blobs=(), deadline: float | None = None) -> None:
+    """Write one frame; with a deadline, fd must be non-blocking (ChannelTimeout when the reader stalls)."""
+    write_all(fd, frame(header, blobs), deadline)
+
+
+def write_all(fd: int, data: bytes, deadline: float | None) -> None:
+    """Write every byte, by the deadline (a time.monotonic() value) if one is given."""
     view = memoryview(data)
     while view:
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([], [fd], [], wait)[1]:
+                raise ChannelTimeout()
         try:
             view = view[os.write(fd, view):]
-        except (BrokenPipeError, OSError) as exc:
+        except BlockingIOError:
+            continue
+        except OSError as exc:
             raise ChannelClosed(str(exc)) from exc
 
 
 def receive(fd: int, deadline: float | None = None, max_bytes: int = 1 << 30):
     """Read one frame as (header, blobs); deadline is a time.monotonic() value or None."""
-    total, head_len = HEAD.unpack(_read_exact(fd, HEAD.size, deadline))
-    if total > max_bytes or head_len > total:
-        raise ProtocolError(f"frame of {total} bytes is over the limit of {max_bytes}")
-    body = _read_exact(fd, total, deadline)
+    total, head_len = HEAD.unpack(read_exact(fd, HEAD.size, deadline))
+    if total > max_bytes:
+        raise OverLimit(f"a reply of {total >> 20} MB is over the limit of {max_bytes >> 20} MB per reply")
+    if head_len > total:
+        raise ProtocolError("malformed frame")
+    body = read_exact(fd, total, deadline)
     try:
         header = json.loads(body[:head_len])
     except (ValueError, RecursionError) as exc:
@@ -133,7 +151,8 @@ def receive(fd: int, deadline: float | None = None, max_bytes: int = 1 << 30):
     return header, blobs
 
 
-def _read_exact(fd: int, n: int, deadline: float | None) -> bytes:
+def read_exact(fd: int, n: int, deadline: float | None) -> bytes:
+    """Exactly n bytes (ChannelClosed at end of input, ChannelTimeout after the deadline)."""
     chunks, left = [], n
     while left:
         if deadline is not None:

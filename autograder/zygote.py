@@ -1,82 +1,112 @@
-"""A warm grading worker: imports the heavy modules a lab needs once, then forks a fresh judge (which
-forks the sandbox) for every submission, so no submission pays for `import torch` or sees another's state."""
+"""A warm grading worker: imports the heavy modules a lab needs once, then serves tasks without ever
+reading one. For each task it forks the sandbox template and the judge, joined by a socket; the judge reads
+the task from the worker's stdin and writes its result to the protocol pipe itself. So no judge or sandbox
+can find an earlier submission's task, tests or result in the memory it was forked from.
+
+Protocol (both ways): an 8-byte big-endian length, then that many bytes of JSON."""
 from __future__ import annotations
 
 import importlib
 import json
 import os
+import select
+import socket
+import struct
 import sys
-import time
 
-THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+from autograder.sandbox import THREAD_VARS
+
+LENGTH = struct.Struct("!Q")
+NO_TASK = 3                    # the judge's exit code when the command closed the worker's stdin
 
 
 def warm_up(modules: list[str]) -> None:
     """Import what every submission will need; missing modules are skipped."""
-    for name in ["numpy", "IPython.core.interactiveshell", "nbformat", *modules]:
+    for name in ["numpy", "IPython.core.interactiveshell", "nbformat", "autograder.runner", *modules]:
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a lab may import optional modules
             pass
 
 
-def run_forked(task: dict) -> dict:
-    """Grade one task in a forked judge process; the worker itself never reads a test or a solution."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        try:
-            from autograder.runner import grade_submission
-            payload = grade_submission(task)
-        except BaseException as exc:  # noqa: BLE001 - reported, never raised into the worker
-            payload = {"error": f"grader error: {type(exc).__name__}: {exc}"}
-        with os.fdopen(write_fd, "w") as out:
-            json.dump(payload, out)
-        os._exit(0)
-    os.close(write_fd)
-    budget = task["limits"]["notebook_timeout"] + 60
-    data = _read_all(read_fd, pid, time.monotonic() + budget)
-    if task["sandbox"]:
-        from autograder.sandbox import kill_uid
-        kill_uid(task["uid"])
+def write_frame(fd: int, payload: dict) -> None:
+    """One length-prefixed JSON frame."""
+    from autograder import wire
+    data = json.dumps(payload).encode()
+    wire.write_all(fd, LENGTH.pack(len(data)) + data, None)
+
+
+def read_frame(fd: int, deadline: float | None) -> dict | None:
+    """One frame, or None at end of input."""
+    from autograder import wire
     try:
-        return json.loads(data) if data else {"error": "grader error: the judge process died"}
-    except ValueError:
-        return {"error": "grader error: the judge sent an unreadable result"}
+        (size,) = LENGTH.unpack(wire.read_exact(fd, LENGTH.size, deadline))
+    except wire.ChannelClosed:
+        return None
+    return json.loads(wire.read_exact(fd, size, deadline))
 
 
-def _read_all(fd: int, pid: int, deadline: float) -> bytes:
-    import select
-    import signal
-    chunks = []
-    while True:
-        wait = deadline - time.monotonic()
-        if wait <= 0 or not select.select([fd], [], [], wait)[0]:
-            os.kill(pid, signal.SIGKILL)
-            break
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(fd)
-    os.waitpid(pid, 0)
-    return b"".join(chunks)
+def serve_one(protocol: int, uid: int | None) -> bool:
+    """Fork the template and the judge for the next task; False when there is no next task."""
+    template_end, judge_end = socket.socketpair()
+    template = os.fork()
+    if template == 0:
+        judge_end.close()
+        os.close(protocol)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        from autograder.launcher import serve_template
+        from autograder.sandbox import die_with_parent
+        die_with_parent()
+        serve_template(template_end, uid)
+    judge = os.fork()
+    if judge == 0:
+        template_end.close()
+        _judge(protocol, judge_end, uid)
+    template_end.close()
+    judge_end.close()
+    _, status = os.waitpid(judge, 0)
+    os.waitpid(template, 0)
+    if uid is not None:
+        from autograder.sandbox import kill_uid
+        kill_uid(uid)
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == NO_TASK:
+        return False
+    if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
+        write_frame(protocol, {"error": "grader error: the judge process died"})
+    return True
+
+
+def _judge(protocol: int, sock: socket.socket, uid: int | None) -> None:
+    """Read one task, grade it, write its result. Never returns."""
+    from autograder.sandbox import die_with_parent, limit_memory
+    die_with_parent()
+    task = read_frame(0, None)
+    if task is None:
+        os._exit(NO_TASK)
+    try:
+        limit_memory(2 * task["limits"]["memory_mb"])
+        from autograder.launcher import Sandboxes
+        from autograder.runner import grade_submission
+        payload = grade_submission(task, Sandboxes(sock))
+    except MemoryError:
+        payload = {"error": "grader error: the judge ran out of memory (the memory limit is twice --memory)"}
+    except BaseException as exc:  # noqa: BLE001 - reported, never raised into the worker
+        payload = {"error": f"grader error: {type(exc).__name__}: {exc}"}
+    payload["task_id"] = task["task_id"]
+    write_frame(protocol, payload)
+    os._exit(0)
 
 
 def main() -> None:
-    """Serve tasks: one JSON line in on stdin, one JSON line out."""
-    protocol = os.fdopen(os.dup(1), "w")
+    """Serve tasks until stdin closes. argv: JSON list of modules to preload, and the sandbox uid (or -1)."""
+    protocol = os.dup(1)
     os.dup2(2, 1)
     warm_up(json.loads(sys.argv[1]) if len(sys.argv) > 1 else [])
-    protocol.write(json.dumps({"ready": True}) + "\n")
-    protocol.flush()
-    for line in sys.stdin:
-        task = json.loads(line)
-        result = run_forked(task)
-        result["task_id"] = task["task_id"]
-        protocol.write(json.dumps(result) + "\n")
-        protocol.flush()
+    uid = int(sys.argv[2]) if len(sys.argv) > 2 and int(sys.argv[2]) >= 0 else None
+    write_frame(protocol, {"ready": True})
+    while select.select([0], [], [])[0] and serve_one(protocol, uid):
+        pass
 
 
 if __name__ == "__main__":
