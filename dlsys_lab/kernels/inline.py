@@ -198,9 +198,9 @@ def _read_until(fd: int, pid: int, timeout: float) -> str | None:
 
 
 def _build_env(compiler: str) -> dict:
-    """The child's environment: our compiler, and this Python's bin folder (ninja) first on PATH."""
+    """The child's environment: our compiler, this Python's bin folder (ninja) first on PATH, plain ASCII messages."""
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    return dict(os.environ, CXX=compiler, PATH=path)
+    return dict(os.environ, CXX=compiler, PATH=path, LC_ALL="C")
 
 
 def registered_step(step: str):
