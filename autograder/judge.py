@@ -99,6 +99,9 @@ def _run_solution(grade_id, answers, remote, result) -> None:
             result.status = f"memory: cell '{grade_id}' ran out of memory ({error['type']})"
         elif "File too large" in error["message"]:
             result.status = f"output: cell '{grade_id}' wrote more than the output limit"
+        elif error["type"] == "CompileError":  # C++ written in the notebook (lab05_kernels): its first error
+            first = (error["message"].splitlines()[1:] or [error["message"]])[0]
+            result.status = f"compile: cell '{grade_id}' did not compile: {first}"
 
 
 def _fetch_answers(source: str, answer_names: set[str], namespace: dict, remote: Remote) -> None:
