@@ -69,6 +69,12 @@ def test_trace_shows_each_unit_and_its_busy_cycles(dataflow):
     assert systolic.simulate(A, B, 3, 3, dataflow)[1].trace is None
 
 
+def test_hardware_is_reachable_from_the_top_level_package():
+    import dlsys_lab as dl
+
+    assert dl.hardware.systolic is systolic and dl.hardware.gpu.occupancy(128, 32, 0).blocks_per_sm == 16
+
+
 def test_bad_inputs_say_what_is_wrong():
     A, B = np.ones((3, 4)), np.ones((4, 2))
     with pytest.raises(ValueError, match="unknown dataflow 'rs'"):

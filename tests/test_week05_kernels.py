@@ -8,13 +8,27 @@ from dlsys_lab import student
 from dlsys_lab.kernels.inline import CompileError, compile_matmul_steps, registered_step, step_source
 
 pytestmark = pytest.mark.slow
-STEPS = ("matmul_naive", "matmul_tiled")
+STEPS = ("matmul_naive", "matmul_ipj")
+# A second step written here (loop order i, p, j, no blocking): not the tiled step lab05_kernels grades.
+IPJ = """template <typename T>
+void matmul_ipj(MatrixView<T> a, MatrixView<T> b, T* c, int64_t m, int64_t n, int64_t k) {
+  std::fill(c, c + m * n, T(0));
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t p = 0; p < k; ++p)
+      for (int64_t j = 0; j < n; ++j) c[i * n + j] += a.at(i, p) * b.at(p, j);
+}
+"""
 
 
 @pytest.fixture(scope="module")
 def steps():
-    """Our own naive and tiled steps, compiled from matmul.cpp's text as a notebook would compile its own."""
-    return compile_matmul_steps({name: step_source(name) for name in STEPS}, timeout=300)
+    """Our naive step, compiled from matmul.cpp's text, and the step above, as a notebook compiles its own."""
+    return compile_matmul_steps({"matmul_naive": step_source("matmul_naive"), "matmul_ipj": IPJ}, timeout=300)
+
+
+def test_the_graded_step_source_is_not_shown():
+    with pytest.raises(ValueError, match="written by students in a graded lab"):
+        step_source("matmul_tiled")
 
 
 def _layouts(matrix):
@@ -43,14 +57,14 @@ def test_strided_takes_views_of_flat_buffers(steps):
     buffer_a, buffer_b = rng.integers(-8, 9, 200).astype(np.float32), rng.integers(-8, 9, 100).astype(np.float32)
     a = np.lib.stride_tricks.as_strided(buffer_a[3:], (5, 7), (4 * 20, 4 * 2))
     b = buffer_b[9:9 + 28].reshape(4, 7).T  # column-major: row stride 1, column stride 7
-    got = steps["matmul_tiled"].strided(buffer_a, (3, 5, 7, 20, 2), buffer_b, (9, 7, 4, 1, 7))
+    got = steps["matmul_ipj"].strided(buffer_a, (3, 5, 7, 20, 2), buffer_b, (9, 7, 4, 1, 7))
     assert np.array_equal(got, a @ b)
     with pytest.raises(ValueError, match="reaches outside"):
-        steps["matmul_tiled"].strided(buffer_a, (190, 5, 7, 20, 2), buffer_b, (9, 7, 4, 1, 7))
+        steps["matmul_ipj"].strided(buffer_a, (190, 5, 7, 20, 2), buffer_b, (9, 7, 4, 1, 7))
 
 
 def test_empty_products_and_bad_arguments(steps):
-    tiled = steps["matmul_tiled"]
+    tiled = steps["matmul_ipj"]
     assert tiled(np.ones((0, 3), np.float32), np.ones((3, 4), np.float32)).shape == (0, 4)
     assert np.array_equal(tiled(np.ones((2, 0)), np.ones((0, 3))), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="M x K by a K x N"):
@@ -80,7 +94,7 @@ def test_a_registered_tiled_step_runs_inside_the_cpu_backend(steps):
 
     def matmul_tiled(a, b):
         calls.append((a.shape, b.shape, a.strides, b.strides))
-        return steps["matmul_tiled"](a, b)
+        return steps["matmul_ipj"](a, b)
 
     rng = np.random.default_rng(3)
     a, b = rng.integers(-8, 9, (2, 9, 6)).astype(np.float32), rng.integers(-8, 9, (6, 11)).astype(np.float32)

@@ -100,11 +100,14 @@ def _view(base: np.ndarray, view) -> np.ndarray:
 
 
 def step_source(name: str) -> str:
-    """The C++ of one step of dlsys_lab/kernels/cpu/matmul.cpp (for example "matmul_naive"), to read or compile."""
+    """The C++ of one step of dlsys_lab/kernels/cpu/matmul.cpp (for example "matmul_naive"), to read or compile;
+    a step that a graded lab asks students to write (a `BEGIN LAB` region) is refused."""
     text = (KERNELS_DIR / "cpu" / "matmul.cpp").read_text()
     found = re.search(rf"^template <typename T>\nvoid {re.escape(name)}\(.*?^}}\n", text, flags=re.S | re.M)
     if found is None:
         raise ValueError(f"matmul.cpp defines no step function {name!r}")
+    if "BEGIN LAB" in found.group():
+        raise ValueError(f"{name} is written by students in a graded lab; its source is not shown")
     return found.group()
 
 
