@@ -15,7 +15,7 @@ SCALESIM = ROOT / ".venv-scalesim" / "bin" / "python"
 GEMMS = [(128, 256, 64, 32, 32), (33, 17, 40, 8, 16), (5, 7, 3, 4, 4), (64, 64, 64, 16, 8), (17, 1, 33, 4, 4),
          (2, 3, 100, 3, 5)]
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not SCALESIM.exists(), reason="SCALE-Sim's venv is missing: "
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("scalesim"), pytest.mark.skipif(not SCALESIM.exists(), reason="SCALE-Sim's venv is missing: "
                                                    "run `make scalesim` (make test builds it)")]
 
 

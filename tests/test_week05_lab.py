@@ -18,12 +18,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("lab05_grading"),
               pytest.mark.skipif(not sandbox.available(), reason="the grading sandbox needs root on Linux")]
 
 
-@pytest.fixture(scope="module")
-def graded():
-    """{mutant name: (scores by test id, status)} for three of the lab's mutants, graded in one pool."""
+def grade_mutants(names):
+    """{mutant name: (scores by test id, status)} for some of the lab's mutants, graded in one pool."""
     sources = course.notebooks(ROOT, LAB)
     kept = {m.name: m for m in mutants.load_mutants(ROOT / "source" / LAB, next(iter(sources)))}
-    names = ("tiled_drops_ragged_edge", "tiled_is_naive", "tiled_does_not_compile")
     options = Options(jobs=2, use_sandbox=True, progress=False)
     with tempfile.TemporaryDirectory(prefix="dlsys-lab05-") as temp:
         jobs = {}
@@ -38,20 +36,18 @@ def graded():
                    "; ".join(nb["status"] for nb in r["notebooks"])) for name, r in results.items()}
 
 
-def test_a_kernel_wrong_on_a_ragged_edge_loses_the_correctness_points_only(graded):
+def test_ragged_edge_naive_and_uncompilable_kernels_get_the_right_points_and_status():
+    graded = grade_mutants(("tiled_drops_ragged_edge", "tiled_is_naive", "tiled_does_not_compile"))
+    # Wrong on a ragged edge: loses the correctness points only (it is fast, and Part 2 is right).
     scores, status = graded["tiled_drops_ragged_edge"]
     assert status == "ok"
     assert scores["test_tiled_exact"] == 0 and scores["test_tiled_strides"] == 0
     assert scores["test_tiled_speedup"] == 3 and all(scores[t] == p for t, p in SYSTOLIC.items())
-
-
-def test_a_correct_but_naive_kernel_loses_the_speed_points_only(graded):
+    # Correct but naive: loses the speed points only.
     scores, status = graded["tiled_is_naive"]
     assert status == "ok"
     assert (scores["test_tiled_exact"], scores["test_tiled_strides"], scores["test_tiled_speedup"]) == (4, 3, 0)
-
-
-def test_a_kernel_that_does_not_compile_says_so_and_keeps_part_two(graded):
+    # Does not compile: the status says so, with the first error and its line; Part 2 keeps its points.
     scores, status = graded["tiled_does_not_compile"]
     assert status.startswith("compile: cell 'tiled_kernel' did not compile: matmul_tiled, line "), status
     assert "error: expected ',' or ';'" in status
