@@ -20,13 +20,15 @@ MXVENV := .venv-mxnet
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.dlsys-installed
 MX_INSTALLED := $(MXVENV)/.dlsys-installed
+SSVENV := .venv-scalesim
+SS_INSTALLED := $(SSVENV)/.dlsys-installed
 PORT ?= 8888
 LAB_ARGS ?=
 # Two workers on the 2-core CI machine; modules sharing one expensive grading run stay on one worker.
 PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=25
 JOBS ?= 2
 
-.PHONY: help lab test setup mxnet kernels doctor release check grade bench clean
+.PHONY: help lab test setup mxnet scalesim kernels doctor release check grade bench clean
 
 help:  ## list the targets
 	@echo "make lab      set up .venv (once) and start JupyterLab on http://127.0.0.1:$(PORT)"
@@ -60,13 +62,22 @@ setup: $(INSTALLED) $(MX_INSTALLED)  ## install everything (once)
 
 mxnet: $(MX_INSTALLED)
 
+# SCALE-Sim 3.0.0, the systolic-array simulator tests/test_hardware_scalesim.py checks ours against, fails on
+# NumPy 2.4 and works with 2.3, so it gets a venv of its own; the tests run it as a separate process.
+$(SS_INSTALLED): Makefile
+	@test -x $(SSVENV)/bin/python || $(PYTHON) -m venv $(SSVENV)
+	$(SSVENV)/bin/python -m pip install --quiet scalesim==3.0.0 numpy==2.3.5
+	@touch $@
+
+scalesim: $(SS_INSTALLED)
+
 kernels: setup  ## build our C++ kernels once (cached by source hash; a no-op when built)
 	$(BIN)/python -m dlsys_lab.kernels.build
 
 lab: setup
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-test: kernels
+test: kernels scalesim
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 doctor: setup
@@ -86,4 +97,4 @@ bench: kernels
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(MXVENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(MXVENV) $(SSVENV) .pytest_cache .hypothesis

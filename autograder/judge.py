@@ -122,6 +122,9 @@ def _run_student_cell(code: str, what: str, remote, result) -> None:
             result.status = f"output: {what} wrote more than the output limit"
         elif "No space left on device" in error["message"]:
             result.status = f"storage: {what} filled the sandbox's temporary storage (/tmp, limited in size)"
+        elif error["type"] == "CompileError":  # C++ written in the notebook (lab05_kernels): its first error
+            first = (error["message"].splitlines()[1:] or [error["message"]])[0]
+            result.status = f"compile: {what} did not compile: {first}"
 
 
 def _fetch_answers(source: str, answer_names: set[str], namespace: dict, remote: Remote) -> None:

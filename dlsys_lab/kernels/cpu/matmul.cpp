@@ -27,9 +27,11 @@ void matmul_naive(MatrixView<T> a, MatrixView<T> b, T* c, int64_t m, int64_t n, 
 
 // Step 2, tiled: work on kTile x kTile blocks that stay in cache while they are reused, and order
 // the loops i, p, j so the innermost loop walks rows of B and C contiguously; the compiler can then
-// vectorize it when B's rows are contiguous.
+// vectorize it when B's rows are contiguous. (Lab05_kernels asks students to write this step: in the student
+// edition its body is a stub, and the cpu backend runs the step they register; see dlsys_lab/kernels/inline.py.)
 template <typename T>
 void matmul_tiled(MatrixView<T> a, MatrixView<T> b, T* c, int64_t m, int64_t n, int64_t k) {
+  // BEGIN LAB lab05_kernels matmul_tiled
   constexpr int64_t kTile = 64;
   std::fill(c, c + m * n, T(0));
   for (int64_t i0 = 0; i0 < m; i0 += kTile)
@@ -48,6 +50,7 @@ void matmul_tiled(MatrixView<T> a, MatrixView<T> b, T* c, int64_t m, int64_t n, 
             }
           }
       }
+  // END LAB lab05_kernels
 }
 
 // Step 3, simd: the BLIS recipe. A register-blocked micro-kernel keeps a kMR x kNR block of C in
