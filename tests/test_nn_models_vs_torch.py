@@ -293,3 +293,16 @@ def test_clip_grad_norm(device_name, max_norm, norm_type):
     np.testing.assert_allclose(total.numpy(), t_total.numpy(), **TOL)
     for p, tp in zip(ours, theirs):
         np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), **TOL)
+
+
+def test_fused_softmax_equals_composed_and_differentiates_twice(device_name):
+    from dlsys_lab.autodiff.ops_softmax import softmax_fused
+
+    x_np = _x(3, 5)
+    x_np[0, 1] = -np.inf  # a masked entry gets probability 0
+    x = dl.Tensor(x_np, device=device_name, dtype="float64")
+    np.testing.assert_allclose(softmax_fused(x, 1).numpy(), torch.softmax(torch.tensor(x_np), 1).numpy(), **TOL)
+    w = dl.Tensor(_x(3, 5, seed=1), dtype="float64", requires_grad=False)
+    finite = dl.Tensor(_x(3, 5, seed=2), dtype="float64")
+    assert dl.gradcheck(lambda t: (softmax_fused(t, 0) * w).sum(), finite)
+    assert dl.gradcheck(lambda t: (dl.grad(lambda u: (softmax_fused(u, 1) * w * w).sum())(t) * w).sum(), finite)

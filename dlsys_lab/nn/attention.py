@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autodiff.ops_elementwise import constant
 from ..autodiff.tensor import Tensor
-from ..ops import softmax
+from ..autodiff.ops_softmax import softmax_fused
 from . import init
 from .dropout import Dropout
 from .linear import Linear
@@ -80,16 +80,18 @@ class MultiheadAttention(Module):
 
     def attend(self, q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None):
         """Scaled dot-product attention over heads: (output (B, L, E) after out_proj, weights (B, heads, L, S))."""
-        scores = (q @ k.transpose()) * (1.0 / math.sqrt(self.head_dim))
+        scores = (q * (1.0 / math.sqrt(self.head_dim))) @ k.transpose()  # scaling q: fewer elements than scores
         if mask is not None:
             scores = scores + mask
-        weights = self.dropout(softmax(scores, -1))
+        weights = self.dropout(softmax_fused(scores, -1))
         out = weights @ v
         b, _, length, _ = out.shape
         return self.out_proj(out.transpose((0, 2, 1, 3)).reshape((b, length, self.embed_dim))), weights
 
-    def forward(self, query: Tensor, key: Tensor, value: Tensor, attn_mask=None, is_causal: bool = False):
-        """(output (B, L, E), attention weights averaged over heads (B, L, S)); is_causal alone builds the mask."""
+    def forward(self, query: Tensor, key: Tensor, value: Tensor, attn_mask=None, is_causal: bool = False,
+                need_weights: bool = True):
+        """(output (B, L, E), attention weights averaged over heads (B, L, S), or None without need_weights);
+        is_causal alone builds the causal mask."""
         if query.ndim != 3 or query.shape[-1] != self.embed_dim or key.shape != value.shape or \
                 key.ndim != 3 or key.shape[0] != query.shape[0] or key.shape[-1] != self.embed_dim:
             raise ValueError(f"MultiheadAttention({self.embed_dim}): query (B, L, {self.embed_dim}) and key, value "
@@ -99,7 +101,7 @@ class MultiheadAttention(Module):
             attn_mask = causal_mask(length, key.shape[1])
         mask = None if attn_mask is None else additive_mask(attn_mask, query, b, self.num_heads)
         out, weights = self.attend(*self.project_qkv(query, key, value), mask)
-        return out, weights.mean(1)
+        return out, weights.mean(1) if need_weights else None
 
     def extra_repr(self):
         return f"{self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout.p}"

@@ -34,7 +34,7 @@ class TransformerEncoderLayer(Module):
     def forward(self, src: Tensor, src_mask=None, is_causal: bool = False) -> Tensor:
         """src (B, T, d_model) -> (B, T, d_model); src_mask as MultiheadAttention's attn_mask."""
         h = self.norm1(src)
-        attn, _ = self.self_attn(h, h, h, attn_mask=src_mask, is_causal=is_causal)
+        attn, _ = self.self_attn(h, h, h, attn_mask=src_mask, is_causal=is_causal, need_weights=False)
         x = src + self.dropout1(attn)
         return x + self.feed_forward(x)
 
