@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from .transformer_lm import sample
+
 
 class TorchTransformerLM(torch.nn.Module):
     """torch's version of dlsys_lab.models.TransformerLM (batch-first, pre-norm, ReLU, causal)."""
@@ -38,7 +40,7 @@ def torch_lm_loss(model, inputs, targets) -> torch.Tensor:
 
 def train_torch_lm(model, corpus, steps: int, optimizer, batch_size: int = 32, block_size: int = 64,
                    seed: int = 0) -> list[float]:
-    """train_lm's loop in torch: the same batches for the same seed; the loss of each step."""
+    """train_lm's loop in torch: the same batches for the same seed (or Generator); the loss of each step."""
     rng, losses = np.random.default_rng(seed), []
     model.train()
     for _ in range(steps):
@@ -48,3 +50,15 @@ def train_torch_lm(model, corpus, steps: int, optimizer, batch_size: int = 32, b
         optimizer.step()
         losses.append(loss.item())
     return losses
+
+
+def generate_torch(model: TorchTransformerLM, prompt, max_new_tokens: int, temperature: float = 0.0,
+                   seed: int = 0) -> np.ndarray:
+    """generate()'s sampling with the torch model (no cache: each step reruns the last max_len tokens)."""
+    model.eval()
+
+    def next_logits(tokens, new):
+        return model(torch.from_numpy(tokens[:, -model.max_len:]))[:, -1].double().numpy()
+
+    with torch.no_grad():
+        return sample(next_logits, prompt, max_new_tokens, temperature, seed)

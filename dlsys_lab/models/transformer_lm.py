@@ -63,7 +63,8 @@ def lm_loss(model, inputs, targets) -> Tensor:
 
 def train_lm(model: TransformerLM, corpus, steps: int, optimizer, batch_size: int = 32, block_size: int = 64,
              seed: int = 0, progress: bool = False) -> list[float]:
-    """`steps` optimizer steps on random windows of the corpus's training split; the loss of each step."""
+    """`steps` optimizer steps on random windows of the corpus's training split; the loss of each step.
+    `seed` may be a np.random.Generator, to continue one stream of batches over several calls."""
     from tqdm.auto import tqdm
 
     rng, losses = np.random.default_rng(seed), []
@@ -79,12 +80,13 @@ def train_lm(model: TransformerLM, corpus, steps: int, optimizer, batch_size: in
 
 
 def evaluate_lm(model: TransformerLM, corpus, split: str = "val", batches: int = 8, batch_size: int = 32,
-                block_size: int = 64, seed: int = 1) -> dict:
-    """{'loss': mean next-token cross-entropy in nats, 'perplexity': its exp} over random windows of `split`."""
+                block_size: int = 64, seed: int = 1, loss_fn=lm_loss) -> dict:
+    """{'loss': mean next-token cross-entropy in nats, 'perplexity': its exp} over random windows of `split`
+    (loss_fn(model, inputs, targets) lets the torch twin be evaluated on the same windows)."""
     rng = np.random.default_rng(seed)
     model.eval()
     with no_grad():
-        losses = [lm_loss(model, *corpus.batch(split, batch_size, block_size, rng)).item() for _ in range(batches)]
+        losses = [loss_fn(model, *corpus.batch(split, batch_size, block_size, rng)).item() for _ in range(batches)]
     loss = float(np.mean(losses))
     return {"loss": loss, "perplexity": math.exp(loss)}
 
@@ -99,28 +101,34 @@ def _next_token(logits: np.ndarray, temperature: float, rng) -> np.ndarray:
     return np.array([rng.choice(len(p), p=p) for p in probs])
 
 
+def sample(next_logits, prompt, max_new_tokens: int, temperature: float = 0.0, seed: int = 0) -> np.ndarray:
+    """The autoregressive loop shared by every model: next_logits(tokens, new) gives the (B, vocab) logits after
+    `tokens` (B, T), of which `new` are not yet seen; returns the prompt followed by max_new_tokens tokens."""
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    tokens = np.atleast_2d(np.asarray(prompt, dtype=np.int64))
+    rng, new = np.random.default_rng(seed), tokens
+    for _ in range(max_new_tokens):
+        new = _next_token(next_logits(tokens, new), temperature, rng)[:, None]
+        tokens = np.concatenate([tokens, new], axis=1)
+    return tokens
+
+
 def generate(model: TransformerLM, prompt, max_new_tokens: int, temperature: float = 0.0, use_cache: bool = True,
              seed: int = 0) -> np.ndarray:
     """The prompt (B, P) int tokens followed by max_new_tokens generated ones: greedy when temperature is 0,
     else sampled from softmax(logits / temperature). With use_cache, earlier positions' keys and values are
     kept (P + max_new_tokens <= max_len); without, each step reruns the model on the last max_len tokens."""
-    tokens = np.atleast_2d(np.asarray(prompt, dtype=np.int64))
-    if temperature < 0:
-        raise ValueError(f"temperature must be >= 0, got {temperature}")
-    if use_cache and tokens.shape[1] + max_new_tokens > model.max_len:
-        raise ValueError(f"with use_cache, prompt ({tokens.shape[1]}) + max_new_tokens ({max_new_tokens}) must fit "
+    prompt = np.atleast_2d(np.asarray(prompt, dtype=np.int64))
+    if use_cache and prompt.shape[1] + max_new_tokens > model.max_len:
+        raise ValueError(f"with use_cache, prompt ({prompt.shape[1]}) + max_new_tokens ({max_new_tokens}) must fit "
                          f"in max_len = {model.max_len}; generate without the cache to slide a window")
-    rng = np.random.default_rng(seed)
     model.eval()
+    cache = model.new_cache(prompt.shape[0]) if use_cache else None
+
+    def next_logits(tokens, new):
+        logits = model.forward_cached(new, cache) if use_cache else model(tokens[:, -model.max_len:])
+        return logits[:, logits.shape[1] - 1].numpy()
+
     with no_grad():
-        cache = model.new_cache(tokens.shape[0]) if use_cache else None
-        new = tokens
-        for _ in range(max_new_tokens):
-            if use_cache:
-                logits = model.forward_cached(new, cache)
-            else:
-                logits = model(tokens[:, -model.max_len:])
-            last = logits[:, logits.shape[1] - 1].numpy()
-            new = _next_token(last, temperature, rng)[:, None]
-            tokens = np.concatenate([tokens, new], axis=1)
-    return tokens
+        return sample(next_logits, prompt, max_new_tokens, temperature, seed)
