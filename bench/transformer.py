@@ -46,20 +46,10 @@ def make_pair(corpus, device):
     return (ours, dl.optim.Adam(ours.parameters(), lr=LR)), (theirs, torch.optim.Adam(theirs.parameters(), lr=LR))
 
 
-def dl_step(model, optimizer, batch):
-    """One dlsys_lab training step; seconds."""
+def timed_step(loss_fn, model, optimizer, batch):
+    """One training step (either framework: same method names); seconds."""
     start = time.perf_counter()
-    loss = lm_loss(model, *batch)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return time.perf_counter() - start
-
-
-def torch_step(model, optimizer, batch):
-    """One torch training step; seconds."""
-    start = time.perf_counter()
-    loss = torch_lm_loss(model, *batch)
+    loss = loss_fn(model, *batch)
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
@@ -72,12 +62,12 @@ def training_steps(corpus, device: str, rounds: int):
     rng = np.random.default_rng(0)
     for _ in range(2):  # warm-up: kernels, allocator, shape caches
         batch = corpus.batch("train", BATCH, BLOCK, rng)
-        dl_step(ours, opt, batch), torch_step(theirs, t_opt, batch)
+        timed_step(lm_loss, ours, opt, batch), timed_step(torch_lm_loss, theirs, t_opt, batch)
     dl_times, torch_times = [], []
     for _ in range(rounds):
         batch = corpus.batch("train", BATCH, BLOCK, rng)
-        dl_times.append(dl_step(ours, opt, batch))
-        torch_times.append(torch_step(theirs, t_opt, batch))
+        dl_times.append(timed_step(lm_loss, ours, opt, batch))
+        torch_times.append(timed_step(torch_lm_loss, theirs, t_opt, batch))
     return dl_times, torch_times, ours, opt
 
 
@@ -88,7 +78,7 @@ def profile_step(model, optimizer, corpus, steps: int = 3) -> str:
     profiler = cProfile.Profile()
     profiler.enable()
     for batch in batches:
-        dl_step(model, optimizer, batch)
+        timed_step(lm_loss, model, optimizer, batch)
     profiler.disable()
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(18)

@@ -20,31 +20,15 @@ def _compare(name: str, a: Tensor, b) -> Tensor:
     return constant(getattr(nd, name)(a.data, b), a)
 
 
-def gt(a: Tensor, b) -> Tensor:
-    """a > b as 1.0/0.0, broadcasting."""
-    return _compare("gt", a, b)
+def _comparison(name: str, symbol: str):
+    def compare(a: Tensor, b) -> Tensor:
+        return _compare(name, a, b)
+
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = f"a {symbol} b as 1.0/0.0, broadcasting; b may be a Tensor or a number."
+    return compare
 
 
-def lt(a: Tensor, b) -> Tensor:
-    """a < b as 1.0/0.0, broadcasting."""
-    return _compare("lt", a, b)
-
-
-def le(a: Tensor, b) -> Tensor:
-    """a <= b as 1.0/0.0, broadcasting."""
-    return _compare("le", a, b)
-
-
-def ge(a: Tensor, b) -> Tensor:
-    """a >= b as 1.0/0.0, broadcasting."""
-    return _compare("ge", a, b)
-
-
-def eq(a: Tensor, b) -> Tensor:
-    """a == b as 1.0/0.0, broadcasting (a function, since Tensor's == stays identity for hashing)."""
-    return _compare("eq", a, b)
-
-
-def ne(a: Tensor, b) -> Tensor:
-    """a != b as 1.0/0.0, broadcasting; NaN is unequal to everything."""
-    return _compare("ne", a, b)
+gt, lt, le, ge = _comparison("gt", ">"), _comparison("lt", "<"), _comparison("le", "<="), _comparison("ge", ">=")
+eq = _comparison("eq", "==")  # a function: Tensor's == stays identity, so tensors can key dicts and sets
+ne = _comparison("ne", "!=")  # NaN is unequal to everything
