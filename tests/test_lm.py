@@ -112,3 +112,16 @@ def test_addition_task():
     as_int = lambda d: (d * 10 ** np.arange(d.shape[1] - 1, -1, -1)).sum(1)  # noqa: E731
     np.testing.assert_array_equal(as_int(inputs[:, :3]) + as_int(inputs[:, 4:7]), as_int(sums))
     assert (inputs[:, 3] == 10).all() and (inputs[:, 7] == 11).all()
+
+
+@pytest.mark.notebook
+def test_transformer_lm_lab_session_runs_in_fast_mode():
+    from pathlib import Path
+
+    from dlsys_lab.notebooks import execute_notebook
+
+    nb = execute_notebook(Path(__file__).resolve().parents[1] / "labs" / "01_transformer_lm.ipynb")
+    text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "largest logit difference dlsys_lab vs torch" in text and "perplexity" in text
+    assert "time ratio dlsys_lab/torch" in text and "without the cache" in text
+    assert "notebook run time" in text

@@ -25,7 +25,8 @@ SMALL = dict(d_model=64, nhead=4, num_layers=2, dim_feedforward=256, max_len=128
 def train_side_by_side(steps: int = 600, device: str = "cpu", config: dict | None = None, batch_size: int = 32,
                        block_size: int = 64, lr: float = 3e-3, seed: int = 0, prompt: str = "the ",
                        sample_tokens: int = 120, threads: int = 1, progress: bool = True) -> dict:
-    """Both models trained for `steps`; a dict of per-step losses and seconds, evaluations and samples."""
+    """Both models trained for `steps`; a dict of per-step losses and seconds, evaluations, samples, and the
+    trained models under 'models' (dlsys_lab's, torch's)."""
     from tqdm.auto import tqdm
 
     config = dict(SMALL if config is None else config)
@@ -60,6 +61,7 @@ def train_side_by_side(steps: int = 600, device: str = "cpu", config: dict | Non
             result["dl_greedy"] = corpus.decode(generate(ours, start_tokens, n)[0])
     finally:
         torch.set_num_threads(torch_threads)
+    result["models"] = (ours, theirs)
     result["load_average"] = os.getloadavg()[0]
     result["unigram_entropy"] = _unigram_entropy(corpus.train)
     return result
