@@ -144,12 +144,17 @@ def test_lstm_two_layers(device_name):
     _compare(ours, theirs, [_x(3, 6, 4), _x(2, 3, 5, seed=1), _x(2, 3, 5, seed=2)], device_name,
              lambda m, x, h, c: m(x, (h, c)))
     _compare(ours, theirs, [_x(2, 4, 4)], device_name)  # zero initial state
+    _compare(nn.LSTM(3, 2, 1, False, device=device_name, dtype="float64"), torch.nn.LSTM(3, 2, 1, False,
+                                                                                        batch_first=True),
+             [_x(2, 3, 3)], device_name)  # no bias
 
 
 def test_cells(device_name):
     torch.manual_seed(5)
     _compare(nn.RNNCell(4, 3, device=device_name, dtype="float64"), torch.nn.RNNCell(4, 3),
              [_x(2, 4), _x(2, 3, seed=1)], device_name)
+    _compare(nn.RNNCell(4, 3, False, "relu", device=device_name, dtype="float64"),
+             torch.nn.RNNCell(4, 3, False, "relu"), [_x(2, 4)], device_name)  # no bias, zero state
     _compare(nn.LSTMCell(4, 3, device=device_name, dtype="float64"), torch.nn.LSTMCell(4, 3),
              [_x(2, 4), _x(2, 3, seed=1), _x(2, 3, seed=2)], device_name, lambda m, x, h, c: m(x, (h, c)))
 

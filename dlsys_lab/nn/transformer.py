@@ -16,7 +16,7 @@ from .norm import LayerNorm
 class TransformerEncoderLayer(Module):
     """A pre-norm Transformer block (self-attention, then a ReLU feed-forward) on (B, T, d_model) inputs."""
 
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.0,
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048, dropout: float = 0.0, *,
                  layer_norm_eps: float = 1e-5, device=None, dtype="float32"):
         super().__init__()
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, device=device, dtype=dtype)
