@@ -94,6 +94,16 @@ def test_mha_self_attention_masks(device_name, mask_kind):
     _compare(ours, _torch_mha(e, h), [_x(b, t, e)], device_name, ours_call, torch_call)
 
 
+def test_mha_key_padding_mask_with_causal_mask(device_name):
+    torch.manual_seed(8)
+    padding = np.array([[False] * 5, [False, False, False, True, True]])  # the second sequence has 3 keys
+    causal = torch.triu(torch.ones(5, 5, dtype=torch.bool), 1)  # boolean, like the padding mask
+    ours = nn.MultiheadAttention(8, 2, device=device_name, dtype="float64")
+    _compare(ours, _torch_mha(8, 2), [_x(2, 5, 8)], device_name,
+             lambda m, x: m(x, x, x, is_causal=True, key_padding_mask=padding),
+             lambda m, x: m(x, x, x, attn_mask=causal, key_padding_mask=torch.tensor(padding)))
+
+
 def test_mha_state_dict_keys_and_errors():
     ours, theirs = nn.MultiheadAttention(8, 2), _torch_mha(8, 2)
     assert {k: v.shape for k, v in ours.state_dict().items()} == {k: tuple(v.shape) for k, v in

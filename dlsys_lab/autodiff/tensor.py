@@ -149,7 +149,8 @@ class Tensor:
         if isinstance(exponent, Tensor):
             return _ew.power_tensor(self, exponent)
         if not isinstance(exponent, numbers.Real):
-            raise TypeError(f"** takes a Python number or a Tensor as exponent, got {type(exponent).__name__}")
+            raise TypeError(f"** takes a Python number or a Tensor as exponent, "
+                            f"got {type(exponent).__name__}")
         return _ew.power(self, exponent)
 
     def __rpow__(self, base):

@@ -24,13 +24,18 @@ def causal_mask(queries: int, keys: int) -> np.ndarray:
     return np.where(np.arange(keys)[None, :] > np.arange(queries)[:, None] + offset, -np.inf, 0.0)
 
 
-def additive_mask(mask, like: Tensor, batch: int, heads: int) -> Tensor:
-    """torch's attn_mask (additive floats, or booleans with True = masked; (L, S) or (B * heads, L, S))
-    as a constant Tensor on like's device that broadcasts over (B, heads, L, S)."""
+def _additive(mask) -> np.ndarray:
+    """A mask (Tensor, torch tensor or array) as additive floats: booleans become -inf where True."""
     values = mask.numpy() if isinstance(mask, Tensor) else np.asarray(
         mask.detach().cpu().numpy() if hasattr(mask, "detach") else mask)
-    if values.dtype == bool:
-        values = np.where(values, -np.inf, 0.0)
+    return np.where(values, -np.inf, 0.0) if values.dtype == bool else values
+
+
+def additive_mask(mask, like: Tensor, batch: int, heads: int, key_padding_mask=None) -> Tensor:
+    """torch's attn_mask (additive floats, or booleans with True = masked; (L, S) or (B * heads, L, S)) and
+    key_padding_mask ((B, S), the same kinds), as one constant Tensor on like's device that broadcasts over
+    (B, heads, L, S)."""
+    values = np.zeros((1, 1)) if mask is None else _additive(mask)
     if values.ndim == 3:
         if values.shape[0] != batch * heads:
             raise ValueError(f"attn_mask of shape {values.shape}: a 3-d mask needs batch * num_heads = "
@@ -38,6 +43,11 @@ def additive_mask(mask, like: Tensor, batch: int, heads: int) -> Tensor:
         values = values.reshape(batch, heads, *values.shape[1:])
     elif values.ndim != 2:
         raise ValueError(f"attn_mask must be (L, S) or (B * num_heads, L, S), got shape {values.shape}")
+    if key_padding_mask is not None:
+        padding = _additive(key_padding_mask)
+        if padding.ndim != 2 or padding.shape[0] != batch:
+            raise ValueError(f"key_padding_mask must be (B, S) = ({batch}, S), got shape {padding.shape}")
+        values = values + padding[:, None, None, :]
     return constant(like.backend.from_numpy(np.ascontiguousarray(values, dtype=like.dtype)), like)
 
 
@@ -89,9 +99,9 @@ class MultiheadAttention(Module):
         return self.out_proj(out.transpose((0, 2, 1, 3)).reshape((b, length, self.embed_dim))), weights
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor, attn_mask=None, is_causal: bool = False,
-                need_weights: bool = True):
+                need_weights: bool = True, key_padding_mask=None):
         """(output (B, L, E), attention weights averaged over heads (B, L, S), or None without need_weights);
-        is_causal alone builds the causal mask."""
+        is_causal alone builds the causal mask; key_padding_mask (B, S) hides keys (True or -inf = hidden)."""
         if query.ndim != 3 or query.shape[-1] != self.embed_dim or key.shape != value.shape or \
                 key.ndim != 3 or key.shape[0] != query.shape[0] or key.shape[-1] != self.embed_dim:
             raise ValueError(f"MultiheadAttention({self.embed_dim}): query (B, L, {self.embed_dim}) and key, value "
@@ -99,7 +109,8 @@ class MultiheadAttention(Module):
         b, length, _ = query.shape
         if attn_mask is None and is_causal:
             attn_mask = causal_mask(length, key.shape[1])
-        mask = None if attn_mask is None else additive_mask(attn_mask, query, b, self.num_heads)
+        mask = None if attn_mask is None and key_padding_mask is None else \
+            additive_mask(attn_mask, query, b, self.num_heads, key_padding_mask)
         out, weights = self.attend(*self.project_qkv(query, key, value), mask)
         return out, weights.mean(1) if need_weights else None
 
