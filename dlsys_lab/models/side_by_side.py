@@ -19,7 +19,7 @@ from ..data.text import char_corpus
 from .torch_lm import TorchTransformerLM, generate_torch, torch_lm_loss, train_torch_lm
 from .transformer_lm import TransformerLM, evaluate_lm, generate, train_lm
 
-SMALL = dict(d_model=64, nhead=4, num_layers=2, dim_feedforward=256, max_len=128)
+SMALL = dict(d_model=64, nhead=4, num_layers=2, dim_feedforward=256, max_len=64)  # trains every position
 
 
 def train_side_by_side(steps: int = 600, device: str = "cpu", config: dict | None = None, batch_size: int = 32,
@@ -53,12 +53,10 @@ def train_side_by_side(steps: int = 600, device: str = "cpu", config: dict | Non
             window = dict(batch_size=batch_size, block_size=block_size)
             result["dl_eval"] = evaluate_lm(ours, corpus, **window)
             result["torch_eval"] = evaluate_lm(theirs, corpus, **window, loss_fn=torch_lm_loss)
-            start_tokens = corpus.encode(prompt)
-            n = min(sample_tokens, config["max_len"] - len(start_tokens))
-            result["dl_sample"] = corpus.decode(generate(ours, start_tokens, n, temperature=0.8, seed=seed)[0])
-            result["torch_sample"] = corpus.decode(generate_torch(theirs, start_tokens, n, temperature=0.8,
-                                                                  seed=seed)[0])
-            result["dl_greedy"] = corpus.decode(generate(ours, start_tokens, n)[0])
+            start, n = corpus.encode(prompt), sample_tokens  # without the cache: a window slides past max_len
+            result["dl_sample"] = corpus.decode(generate(ours, start, n, 0.8, use_cache=False, seed=seed)[0])
+            result["torch_sample"] = corpus.decode(generate_torch(theirs, start, n, 0.8, seed=seed)[0])
+            result["dl_greedy"] = corpus.decode(generate(ours, start, n, use_cache=False)[0])
     finally:
         torch.set_num_threads(torch_threads)
     result["models"] = (ours, theirs)
