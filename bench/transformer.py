@@ -1,8 +1,9 @@
 """One training step of the same small Transformer LM in dlsys_lab (cpu backend by default) and in torch, as a
 ratio measured in one run; then generation with and without the KV cache.
 
-The model is dlsys_lab.models.TransformerLM (2 pre-norm layers, d_model 64, 4 heads, feed-forward 256) on the
-bundled character text, batch 32 x 64 tokens, Adam, float32; torch's twin starts from the same weights.
+The model is dlsys_lab.models.TransformerLM (2 pre-norm layers, d_model 64, 4 heads, feed-forward 256, 64
+positions) on the bundled character text, batch 32 x 64 tokens, Adam, float32; torch's twin starts from the
+same weights.
 Steps alternate between the frameworks round by round, so machine load drifts onto both alike; we print
 medians with the interquartile range, the median of the per-round ratios, thread counts and the load average.
 --profile adds where dlsys_lab's step spends its time (cProfile, by function).
@@ -24,10 +25,11 @@ from threadpoolctl import threadpool_limits
 
 import dlsys_lab as dl
 from dlsys_lab.models import TransformerLM, generate
+from dlsys_lab.models.side_by_side import SMALL
 from dlsys_lab.models.transformer_lm import lm_loss
 from dlsys_lab.models.torch_lm import TorchTransformerLM, torch_lm_loss
 
-CONFIG = dict(d_model=64, nhead=4, num_layers=2, dim_feedforward=256, max_len=128)
+CONFIG = SMALL  # the model of python -m dlsys_lab.models.side_by_side and labs/01_transformer_lm
 BATCH, BLOCK, LR, GOAL = 32, 64, 3e-3, 1.5
 
 
@@ -106,7 +108,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--new-tokens", type=int, default=100)
+    parser.add_argument("--new-tokens", type=int, default=60)  # with the 4-token prompt, max_len 64 is full
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
