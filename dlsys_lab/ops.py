@@ -2,9 +2,11 @@
 
 Tensor methods and operators call the same functions.
 """
+from .autodiff.ops_compare import eq, ge, gt, le, lt, ne
 from .autodiff.ops_conv import conv2d, max_pool2d
-from .autodiff.ops_elementwise import (add, astype, div, exp, log, mul, neg, power, relu, sigmoid, sqrt, sub,
-                                       tanh)
+from .autodiff.ops_dilate import dilate, undilate
+from .autodiff.ops_elementwise import (add, astype, div, exp, log, mul, neg, power, power_tensor, relu, sigmoid,
+                                       sqrt, sub, tanh)
 from .autodiff.ops_loss import cross_entropy, one_hot
 from .autodiff.ops_matmul import matmul
 from .autodiff.ops_reduce import logsumexp, maximum, mean, summation
@@ -25,4 +27,4 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
 __all__ = ["add", "sub", "mul", "div", "neg", "power", "exp", "log", "relu", "tanh", "sigmoid", "sqrt", "astype",
            "matmul", "summation", "mean", "maximum", "logsumexp", "softmax", "log_softmax", "cross_entropy",
            "one_hot", "reshape", "transpose", "broadcast_to", "getitem", "stack", "split", "pad", "flip",
-           "conv2d", "max_pool2d"]
+           "conv2d", "max_pool2d", "power_tensor", "dilate", "undilate", "eq", "ne", "gt", "ge", "lt", "le"]

@@ -13,8 +13,7 @@ TOL = dict(rtol=1e-9, atol=1e-10)
 
 def _copy_weights(ours, theirs):
     """Load the torch module's parameters and buffers into ours (keys match by construction)."""
-    state = {k: v for k, v in theirs.state_dict().items() if not k.endswith("num_batches_tracked")}
-    ours.load_state_dict(state)
+    ours.load_state_dict(theirs.state_dict())  # num_batches_tracked included, as torch has it
 
 
 def _compare(ours, theirs, x_np, device, labels=None):
@@ -155,7 +154,8 @@ def test_dropout_scales_kept_units_and_is_identity_in_eval(device_name):
 def test_state_dict_round_trip_and_errors():
     make = lambda: nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))  # noqa: E731
     a, b = make(), make()
-    keys = ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "2.weight", "2.bias"]
+    keys = ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked",
+            "2.weight", "2.bias"]
     assert list(a.state_dict()) == keys
     b.load_state_dict(a.state_dict())
     for (name, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):

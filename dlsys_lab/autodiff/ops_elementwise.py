@@ -315,3 +315,28 @@ def relu(a: Tensor) -> Tensor:
 def astype(a: Tensor, dtype: str) -> Tensor:
     """a converted to dtype; the gradient is converted back."""
     return AsType(dtype)(a)
+
+
+# ---- tensor ** tensor (appended: the exponent may be a Tensor too) -----------------------------
+class Power(Op):
+    """a ** b for two tensors, broadcasting; d/db is a ** b * log(a), so it needs a > 0 where b's gradient matters."""
+
+    __slots__ = ()
+
+    def forward(self, nd, a, b):
+        return nd.power_ewise(a, b)
+
+    def backward(self, out_grad, node):
+        a, b = node.inputs
+        grad_a = out_grad * b * a ** (b - 1.0) if a.requires_grad else None
+        grad_b = out_grad * node * a.log() if b.requires_grad else None
+        return grad_a, grad_b
+
+
+_POWER = Power()
+
+
+def power_tensor(a, b) -> Tensor:
+    """a ** b elementwise where either may be a Tensor (the other a Tensor or a number), broadcasting."""
+    like = a if isinstance(a, Tensor) else b
+    return _POWER(as_tensor(a, like), as_tensor(b, like))

@@ -146,9 +146,15 @@ class Tensor:
         return _ew.rdiv(self, other)
 
     def __pow__(self, exponent):
+        if isinstance(exponent, Tensor):
+            return _ew.power_tensor(self, exponent)
         if not isinstance(exponent, numbers.Real):
-            raise TypeError(f"** takes a Python number as exponent, got {type(exponent).__name__}")
+            raise TypeError(f"** takes a Python number or a Tensor as exponent, "
+                            f"got {type(exponent).__name__}")
         return _ew.power(self, exponent)
+
+    def __rpow__(self, base):
+        return _ew.power_tensor(base, self)
 
     def __neg__(self):
         return _ew.neg(self)
@@ -161,6 +167,22 @@ class Tensor:
 
     def __getitem__(self, index):
         return _sh.getitem(self, index)
+
+    # ---- comparisons: constant 1.0/0.0 tensors (== stays identity, so tensors can key dicts; use dl.ops.eq) ----
+    def __gt__(self, other):
+        return _cmp.gt(self, other)
+
+    def __lt__(self, other):
+        return _cmp.lt(self, other)
+
+    def __ge__(self, other):
+        return _cmp.ge(self, other)
+
+    def __le__(self, other):
+        return _cmp.le(self, other)
+
+    def __ne__(self, other):
+        return _cmp.ne(self, other)
 
     # ---- methods ---------------------------------------------------------------------------
     def exp(self):
@@ -219,6 +241,7 @@ class Tensor:
 
 # The ops need Tensor defined first; methods above look these names up at call time.
 from . import graph as _graph  # noqa: E402
+from . import ops_compare as _cmp  # noqa: E402
 from . import ops_elementwise as _ew  # noqa: E402
 from . import ops_matmul as _mm  # noqa: E402
 from . import ops_reduce as _rd  # noqa: E402

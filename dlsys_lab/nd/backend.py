@@ -40,6 +40,11 @@ class Backend(Protocol):
     def maximum(self, a: Array, b: Array | float) -> Array: ...
     def eq(self, a: Array, b: Array | float) -> Array: """1.0 where equal, else 0.0 (a's dtype)."""
     def ge(self, a: Array, b: Array | float) -> Array: """1.0 where a >= b, else 0.0 (a's dtype)."""
+    def gt(self, a: Array, b: Array | float) -> Array: """1.0 where a > b, else 0.0 (a's dtype)."""
+    def lt(self, a: Array, b: Array | float) -> Array: """1.0 where a < b, else 0.0 (a's dtype)."""
+    def le(self, a: Array, b: Array | float) -> Array: """1.0 where a <= b, else 0.0 (a's dtype)."""
+    def ne(self, a: Array, b: Array | float) -> Array: """1.0 where a != b (and where either is NaN)."""
+    def power_ewise(self, a: Array, b: Array) -> Array: """a ** b elementwise for two arrays, broadcasting."""
     def rsub(self, a: Array, b: float) -> Array: """b - a for a Python scalar b."""
     def rdiv(self, a: Array, b: float) -> Array: """b / a for a Python scalar b."""
     def power(self, a: Array, exponent: float) -> Array: """a ** exponent for a Python scalar."""

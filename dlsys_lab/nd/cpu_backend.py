@@ -184,6 +184,18 @@ class StridedBackend:
     def eq(self, a, b): return self._binary("eq", a, b)
     def ge(self, a, b): return self._binary("ge", a, b)
     def power(self, a, exponent): return self._unary("power", a, self._scalar(exponent))
+    def power_ewise(self, a, b): return self._binary("power", a, b)
+
+    # The other comparisons derive from the eq and ge kernels, NaN-correct (NaN compares unequal to all):
+    # a > b is (a >= b) - (a == b); a <= b is b >= a (or -a >= -b for a scalar b); a != b is 1 - (a == b).
+    def gt(self, a, b): return self.sub(self.ge(a, b), self.eq(a, b))
+    def lt(self, a, b): return self.sub(self.le(a, b), self.eq(a, b))
+    def ne(self, a, b): return self.rsub(self.eq(a, b), 1.0)
+
+    def le(self, a, b):
+        if b.__class__ is not NDArray:
+            return self.ge(self.neg(a), -self._scalar(b))
+        return self.ge(b, a)
     def rsub(self, a, b): return self._reversed("sub", a, b)
     def rdiv(self, a, b): return self._reversed("div", a, b)
     def neg(self, a): return self._unary("neg", a)

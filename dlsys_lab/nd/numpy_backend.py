@@ -52,6 +52,21 @@ class NumpyBackend:
     def ge(self, a, b):
         return (a >= b).astype(a.dtype)
 
+    def gt(self, a, b):
+        return (a > b).astype(a.dtype)
+
+    def lt(self, a, b):
+        return (a < b).astype(a.dtype)
+
+    def le(self, a, b):
+        return (a <= b).astype(a.dtype)
+
+    def ne(self, a, b):
+        return (a != b).astype(a.dtype)
+
+    def power_ewise(self, a, b):
+        return np.power(a, b)
+
     def rsub(self, a, b):
         return b - a
 

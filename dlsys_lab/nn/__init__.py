@@ -2,7 +2,7 @@
 
 Modules take device= and dtype= keywords; state_dict keys match torch's for the same structure.
 """
-from . import init
+from . import init, utils
 from .activation import ReLU, Sigmoid, Tanh
 from .container import Residual, Sequential
 from .conv import Conv2d, MaxPool2d
@@ -11,10 +11,17 @@ from .embedding import Embedding
 from .linear import Flatten, Linear
 from .loss import CrossEntropyLoss, MSELoss
 from .module import Buffer, Module, Parameter
-from .norm import BatchNorm1d, LayerNorm
+from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from .attention import MultiheadAttention
+from .positional import LearnedPositionalEmbedding, SinusoidalPositionalEncoding
 from .recompute import checkpoint, checkpoint_sequential, segment_bounds, sqrt_segments
+from .resnet import ResidualBlock
+from .rnn import LSTM, RNN, LSTMCell, RNNCell
+from .transformer import TransformerEncoderLayer
 
 __all__ = ["Module", "Parameter", "Buffer", "Linear", "ReLU", "Tanh", "Sigmoid", "Sequential", "Flatten",
            "Residual", "Dropout", "BatchNorm1d", "LayerNorm", "Embedding", "Conv2d", "MaxPool2d",
            "CrossEntropyLoss", "MSELoss", "init", "checkpoint", "checkpoint_sequential",
-           "segment_bounds", "sqrt_segments"]
+           "segment_bounds", "sqrt_segments",
+           "BatchNorm2d", "MultiheadAttention", "TransformerEncoderLayer", "RNN", "LSTM", "RNNCell", "LSTMCell",
+           "SinusoidalPositionalEncoding", "LearnedPositionalEmbedding", "ResidualBlock", "utils"]

@@ -1,4 +1,4 @@
-"""Normalization layers: BatchNorm1d (batch statistics, running averages like torch) and LayerNorm.
+"""Normalization layers: BatchNorm1d and BatchNorm2d (batch statistics, running averages like torch) and LayerNorm.
 
 BatchNorm1d keeps an unbiased running variance with momentum 0.1, as torch does.
 """
@@ -21,6 +21,7 @@ class BatchNorm1d(Module):
         self.bias = Parameter(np.zeros(num_features), device, dtype) if affine else None
         self.running_mean = Buffer(np.zeros(num_features), device, dtype)
         self.running_var = Buffer(np.ones(num_features), device, dtype)
+        self.num_batches_tracked = Buffer(np.zeros(()), device, dtype)  # torch's counter (a float here)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim != 2 or x.shape[1] != self.num_features:
@@ -44,9 +45,22 @@ class BatchNorm1d(Module):
         unbiased = nd.mul(var.data, n / (n - 1))
         self.running_mean.data = nd.add(nd.mul(self.running_mean.data, 1 - m), nd.mul(mean.data, m))
         self.running_var.data = nd.add(nd.mul(self.running_var.data, 1 - m), nd.mul(unbiased, m))
+        self.num_batches_tracked.data = nd.add(self.num_batches_tracked.data, 1.0)
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class BatchNorm2d(BatchNorm1d):
+    """Normalize each channel of (N, C, H, W) inputs over N, H and W; running stats are used in eval mode."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim != 4 or x.shape[1] != self.num_features:
+            raise ValueError(f"BatchNorm2d({self.num_features}) takes (N, {self.num_features}, H, W) inputs, "
+                             f"got {x.shape}")
+        n, c, h, w = x.shape
+        rows = x.transpose((0, 2, 3, 1)).reshape((n * h * w, c))  # one row per pixel: BatchNorm1d's layout
+        return super().forward(rows).reshape((n, h, w, c)).transpose((0, 3, 1, 2))
 
 
 class LayerNorm(Module):
