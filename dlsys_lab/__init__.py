@@ -15,7 +15,7 @@ __all__ = ["Tensor", "Device", "device", "default_device", "all_devices", "grad"
 
 def __getattr__(name):
     # nn, optim and data load on first use, so `import dlsys_lab` stays light for the command line.
-    if name in ("nn", "optim", "data"):
+    if name in ("nn", "optim", "data", "hpo", "uq", "workflow"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'dlsys_lab' has no attribute {name!r}")
