@@ -9,6 +9,13 @@ import tempfile
 from pathlib import Path
 
 
+def artifact_location(tracking_uri: str) -> str | None:
+    """Artifacts next to a SQLite database (its folder's mlartifacts/), not in the current directory."""
+    if not tracking_uri.startswith("sqlite:///"):
+        return None
+    return (Path(tracking_uri[len("sqlite:///"):]).resolve().parent / "mlartifacts").as_uri()
+
+
 def log_run(tracking_uri: str, experiment: str, params: dict, metrics: dict, texts: dict | None = None) -> str:
     """Log one run (params, metrics, text artifacts by file name) and return its run id."""
     os.environ.setdefault("DO_NOT_TRACK", "true")
@@ -16,6 +23,8 @@ def log_run(tracking_uri: str, experiment: str, params: dict, metrics: dict, tex
     import mlflow
 
     mlflow.set_tracking_uri(tracking_uri)
+    if mlflow.get_experiment_by_name(experiment) is None:
+        mlflow.create_experiment(experiment, artifact_location=artifact_location(tracking_uri))
     mlflow.set_experiment(experiment)
     with mlflow.start_run() as run:
         mlflow.log_params(params)
