@@ -169,3 +169,24 @@ def test_shifted_digits_and_held_out_classes():
 def test_bad_input_gets_a_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_no_grad_in_one_thread_leaves_another_thread_recording():
+    import threading
+
+    inside, release = threading.Event(), threading.Event()
+
+    def evaluate():
+        with dl.no_grad():
+            inside.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=evaluate)
+    worker.start()
+    inside.wait(10)
+    try:
+        x = dl.Tensor([1.0, 2.0])
+        assert (x * x).sum().requires_grad  # the other thread is inside no_grad() right now
+    finally:
+        release.set()
+        worker.join()
