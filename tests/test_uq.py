@@ -190,3 +190,30 @@ def test_no_grad_in_one_thread_leaves_another_thread_recording():
     finally:
         release.set()
         worker.join()
+
+
+@pytest.mark.slow
+def test_members_trained_in_parallel_with_week6_launch_equal_those_trained_in_one_process():
+    x, y, _, _ = digits_arrays()
+    make = lambda: nn.Sequential(nn.Linear(64, 8), nn.ReLU(), nn.Linear(8, 10))
+    serial = uq.train_members(make, x[:300], y[:300], members=3, epochs=1, bootstrap=True)
+    parallel = uq.train_members(make, x[:300], y[:300], members=3, epochs=1, bootstrap=True, workers=2)
+    for a, b in zip(serial, parallel):
+        for key, value in a.state_dict().items():
+            np.testing.assert_allclose(b.state_dict()[key], value, rtol=1e-5, atol=1e-6)
+
+
+def test_cubic_toy_separates_aleatoric_from_epistemic():
+    from dlsys_lab.uq.regression import cubic_data, fit_gaussian_ensemble, gaussian_nll, predict_gaussian_ensemble
+
+    out = dl.Tensor(np.array([[0.5, np.log(2.0)], [-1.0, 0.0]], np.float32))
+    target = np.array([1.0, 0.0], np.float32)
+    expected = torch.nn.functional.gaussian_nll_loss(torch.tensor([0.5, -1.0]), torch.tensor(target),
+                                                     torch.tensor([2.0, 1.0]), full=False)
+    assert float(gaussian_nll(out, target).numpy()) == pytest.approx(float(expected), rel=1e-5)
+    x, y = cubic_data(20, seed=0)
+    models, y_mean, y_std = fit_gaussian_ensemble(x, y, members=4, epochs=150)
+    grid = np.array([[-0.5], [0.0], [0.5], [-7.0], [7.0]], np.float32)
+    pred = predict_gaussian_ensemble(models, y_mean, y_std, grid)
+    assert np.allclose(pred["total"], pred["aleatoric"] + pred["epistemic"])
+    assert pred["epistemic"][3:].min() > 10 * pred["epistemic"][:3].max()  # far from the data the members disagree
