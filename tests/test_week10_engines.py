@@ -1,7 +1,6 @@
 """Week 10 past one process: an Optuna study shared by two processes through SQLite, and the workflow on Dask."""
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from dlsys_lab.hpo.rdb import run_shared_study
@@ -92,26 +91,3 @@ def test_workflow_graph_is_drawn(tmp_path, client):
     ax = flow.draw(report=flow.run(client))
     assert sorted(t.get_text() for t in ax.texts if t.get_text()) == ["double", "source", "sum"]
     assert sum(type(t).__name__ == "Annotation" for t in ax.texts) == 3  # source->double, source->sum, double->sum
-
-
-def test_week10_experiment_on_dask_with_mlflow(tmp_path, client, monkeypatch):
-    monkeypatch.setenv("DO_NOT_TRACK", "true")
-    from dlsys_lab.workflow import experiment
-
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    flow = experiment.build(tmp_path / "cache", members=3, epochs=2, width=16, fail_once=str(tmp_path / "fail"),
-                            tracking_uri=uri)
-    report = flow.run(client)
-    assert (tmp_path / "fail").exists() and report.cached == []
-    metrics = report.values["ensemble"]
-    assert metrics["ensemble_nll"] <= np.mean(metrics["member_nll"]) and "ensemble: accuracy" in report.values["report"]
-    import mlflow
-
-    runs = mlflow.search_runs(experiment_names=["week10-ensemble"], output_format="list")
-    assert len(runs) == 1 and runs[0].data.params["members"] == "3"
-    assert runs[0].data.metrics["ensemble_accuracy"] == pytest.approx(metrics["ensemble_accuracy"])
-    artifact = Path(runs[0].info.artifact_uri.removeprefix("file://")) / "report.txt"
-    assert artifact.read_text() == report.values["report"] and str(tmp_path) in str(artifact)
-    again = experiment.build(tmp_path / "cache", members=3, epochs=2, width=16, fail_once=str(tmp_path / "fail"),
-                             tracking_uri=uri).run(client)
-    assert again.executed == [] and again.values["report"] == report.values["report"]

@@ -1,6 +1,7 @@
 """Week 10: the lecture, lab-session and graded-lab notebooks execute headless in fast mode.
 
-The widgets' callbacks are driven in test_week10_widgets.py; the graded lab's mutants are checked by `dlsys check`.
+The widgets' callbacks are driven in test_week10_widgets.py; the graded lab's mutants are checked by `dlsys check`;
+the lab session's run of the Dask workflow is also the test of its MLflow tracking.
 """
 import re
 from pathlib import Path
@@ -37,6 +38,9 @@ def test_lab_10_workflows():
     assert "member 1 failed once and was retried: True" in text
     assert "second run executed: []" in text
     assert "with a fifth member, executed: ['train_4', 'evaluate', 'ensemble', 'report']" in text
+    mlflow_runs = re.findall(r"^[0-9a-f]{8} \{'members': '(\d)'", text, re.M)
+    assert sorted(mlflow_runs) == ["4", "5"]  # both reports were tracked in MLflow's SQLite store
+    assert "artifact: mlartifacts report.txt True" in text  # artifacts next to the database, not in the cwd
     for kind in ("deep ensemble", "bagging", "snapshot"):
         assert f"\n{kind} " in text
 
