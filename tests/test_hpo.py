@@ -90,8 +90,7 @@ def test_hyperband_brackets_equal_the_paper_table():
     assert [(s, n, float(r)) for s, n, r in hyperband_brackets(81, 3)] == [
         (s, rungs[0][0], rungs[0][1]) for s, rungs in sorted(PAPER_TABLE.items(), reverse=True)]
     result = hyperband(lambda c, b: c["u"] / b, lambda rng: {"u": float(rng.random())}, 81, 3, seed=1)
-    rungs = [(len(ids), budget) for budget, ids in rung_split(result.ledger)]
-    # consecutive brackets' rungs at 81 merge in rung_split: compare bracket by bracket via trial ids
+    # brackets follow one another and number their configs on from the last: split the ledger by trial id
     sizes, offset = [], 0
     for s in range(4, -1, -1):
         n = PAPER_TABLE[s][0][0]
@@ -100,7 +99,7 @@ def test_hyperband_brackets_equal_the_paper_table():
         offset += n
     assert sizes == [PAPER_TABLE[s] for s in range(4, -1, -1)]
     assert result.total_budget == sum(n * b for table in PAPER_TABLE.values() for n, b in table)
-    assert all(isinstance(e.budget, int) for e in result.ledger) and len(rungs) > 0
+    assert all(isinstance(e.budget, int) for e in result.ledger)
     full = [e for e in result.ledger if e.budget == 81]
     assert result.best_loss == min(e.loss for e in full)
 
