@@ -13,9 +13,12 @@ __all__ = ["Tensor", "Device", "device", "default_device", "all_devices", "grad"
            "__version__"]
 
 
+# Subpackages loaded on first use (dl.nn, dl.memory, ...), so `import dlsys_lab` stays light for the command line.
+_SUBPACKAGES = ("nn", "optim", "data", "models", "memory", "sched", "hardware", "hpo", "uq", "workflow")
+
+
 def __getattr__(name):
-    # nn, optim and data load on first use, so `import dlsys_lab` stays light for the command line.
-    if name in ("nn", "optim", "data", "memory", "sched", "hardware"):
+    if name in _SUBPACKAGES:
         import importlib
         return importlib.import_module(f".{name}", __name__)
     if name == "checkpoint":  # gradient checkpointing lives with nn (it replays dropout's generators)

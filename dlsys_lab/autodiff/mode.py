@@ -2,13 +2,13 @@
 
 Backward passes use `grad_mode(create_graph)` so first-order gradients are computed without a graph.
 """
+import threading
 from contextlib import contextmanager
 
 
-class _GradMode:
-    """The one switch Op.__call__ reads before recording a node."""
-
-    __slots__ = ("enabled",)
+class _GradMode(threading.local):
+    """The one switch Op.__call__ reads before recording a node; per thread, like torch's, so one thread's
+    no_grad() (evaluation) never turns off another thread's recording (training on a thread pool)."""
 
     def __init__(self):
         self.enabled = True
