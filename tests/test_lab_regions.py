@@ -85,3 +85,33 @@ def test_region_is_the_whole_body_after_the_docstring(lab, name, path, begin, en
     assert body[0].lineno == begin + 1 and body[-1].end_lineno == end - 1, (
         f"{path}: the region of {name} (lines {begin}-{end}) is not exactly its body "
         f"(lines {body[0].lineno}-{body[-1].end_lineno})")
+
+
+def registered_in_notebook(lab):
+    """Names the solution cells of source/<lab> register with @student.implements("<lab>", name=...)."""
+    import nbformat
+
+    names = set()
+    nb = nbformat.read(PACKAGE.parent / "source" / lab / f"{lab}.ipynb", as_version=4)
+    for cell in nb.cells:
+        if not cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                if isinstance(decorator, ast.Call) and ast.unparse(decorator.func) == "student.implements":
+                    assert ast.literal_eval(decorator.args[0]) == lab, f"{lab}: {node.name} registers for another lab"
+                    given = [k.value for k in decorator.keywords if k.arg == "name"]
+                    names.add(ast.literal_eval(given[0]) if given else node.name)
+    return names
+
+
+LAB03_PENDING = pytest.mark.xfail(strict=True, reason="lab03_nn's notebook still builds a NumPy library of its own: "
+                                                     "its pieces are marked in the package but not registered yet")
+
+
+@pytest.mark.parametrize("lab", ["lab01_models", "lab02_autodiff", pytest.param("lab03_nn", marks=LAB03_PENDING),
+                                 "lab06_parallel"])
+def test_the_graded_notebook_registers_every_marked_piece_of_its_lab(lab):
+    assert registered_in_notebook(lab) == EXPECTED[lab]
