@@ -10,6 +10,7 @@ from .tensor import Tensor
 
 def topological_order(root: Tensor, stop_at: frozenset = frozenset()) -> list[Tensor]:
     """Nodes that require grad and reach `root`, inputs before outputs (no recursion: deep graphs are fine)."""
+    # BEGIN LAB lab02_autodiff topological_order
     order, visited = [], set()
     stack = [(root, False)]
     while stack:
@@ -27,6 +28,7 @@ def topological_order(root: Tensor, stop_at: frozenset = frozenset()) -> list[Te
             if inp.requires_grad and id(inp) not in visited:
                 stack.append((inp, False))
     return order
+    # END LAB lab02_autodiff
 
 
 def _seed_gradient(output: Tensor, out_grad) -> Tensor:
@@ -56,26 +58,41 @@ def propagate(output: Tensor, out_grad, create_graph: bool, wrt: list[Tensor] | 
     stop_at = frozenset(id(t) for t in wrt) if wrt is not None else frozenset()
     order = topological_order(output, stop_at)
     with grad_mode(create_graph):
-        grads = {id(output): _seed_gradient(output, out_grad)}
-        for node in reversed(order):
-            key = id(node)
-            grad = grads.get(key) if key in stop_at else grads.pop(key, None)
-            if grad is None or key in stop_at:
-                continue
-            if node.op is None:
-                if wrt is None:
-                    node.grad = grad if node.grad is None else node.grad + grad
-                continue
-            for inp, inp_grad in zip(node.inputs, node.op.backward(grad, node)):
-                if inp_grad is None or not inp.requires_grad:
-                    continue
-                if inp_grad.shape != inp.shape:
-                    inp_grad = sum_to_shape(inp_grad, inp.shape)
-                previous = grads.get(id(inp))
-                grads[id(inp)] = inp_grad if previous is None else previous + inp_grad
-    if wrt is not None:
-        return [grads.get(id(t)) for t in wrt]
+        grads = accumulate_gradients(order, {id(output): _seed_gradient(output, out_grad)}, stop_at)
+        if wrt is not None:
+            return [grads.get(id(t)) for t in wrt]
+        for node in order:
+            grad = grads.get(id(node))
+            if node.op is None and grad is not None:
+                node.grad = grad if node.grad is None else node.grad + grad
     return None
+
+
+def accumulate_gradients(order: list[Tensor], grads: dict, stop_at: frozenset = frozenset()) -> dict:
+    """Walk `order` (inputs before outputs) from the last node back, pushing each node's gradient through its op.
+
+    `grads` maps id(tensor) to its gradient so far (the output's seed at the start). A tensor used by several
+    ops receives the sum of their contributions, summed back to its own shape when its op broadcast it. A node's
+    gradient is complete when its turn comes. Returns `grads`, which then holds the gradient of every leaf
+    reached and of every node in `stop_at` (whose ops are not gone through); the others are dropped once used.
+    """
+    # BEGIN LAB lab02_autodiff accumulate_gradients
+    for node in reversed(order):
+        key = id(node)
+        if node.op is None or key in stop_at:
+            continue
+        grad = grads.pop(key, None)
+        if grad is None:
+            continue
+        for inp, inp_grad in zip(node.inputs, node.op.backward(grad, node)):
+            if inp_grad is None or not inp.requires_grad:
+                continue
+            if inp_grad.shape != inp.shape:
+                inp_grad = sum_to_shape(inp_grad, inp.shape)
+            previous = grads.get(id(inp))
+            grads[id(inp)] = inp_grad if previous is None else previous + inp_grad
+    return grads
+    # END LAB lab02_autodiff
 
 
 def backward(output: Tensor, out_grad=None, create_graph: bool = False) -> None:

@@ -30,7 +30,9 @@ class Add(Op):
         return nd.add(a, b)
 
     def backward(self, out_grad, node):
+        # BEGIN LAB lab02_autodiff Add.backward
         return out_grad, out_grad
+        # END LAB lab02_autodiff
 
 
 class Sub(Op):
@@ -50,8 +52,10 @@ class Mul(Op):
         return nd.mul(a, b)
 
     def backward(self, out_grad, node):
+        # BEGIN LAB lab02_autodiff Mul.backward
         a, b = node.inputs
         return out_grad * b, out_grad * a
+        # END LAB lab02_autodiff
 
 
 class Div(Op):
@@ -61,9 +65,11 @@ class Div(Op):
         return nd.div(a, b)
 
     def backward(self, out_grad, node):
+        # BEGIN LAB lab02_autodiff Div.backward
         a, b = node.inputs
         grad_a = out_grad / b
         return grad_a, -grad_a * node
+        # END LAB lab02_autodiff
 
 
 # ---- tensor (op) Python scalar ------------------------------------------------------------------
@@ -140,10 +146,12 @@ class PowerScalar(ScalarOp):
         return nd.power(a, self.c)
 
     def backward(self, out_grad, node):
+        # BEGIN LAB lab02_autodiff PowerScalar.backward
         (a,) = node.inputs
         if self.c == 0:
             return (out_grad * 0.0,)
         return (out_grad * (a ** (self.c - 1)) * self.c,)
+        # END LAB lab02_autodiff
 
 
 # ---- unary ----------------------------------------------------------------------------------
@@ -164,7 +172,9 @@ class Exp(Op):
         return nd.exp(a)
 
     def backward(self, out_grad, node):
+        # BEGIN LAB lab02_autodiff Exp.backward
         return (out_grad * node,)
+        # END LAB lab02_autodiff
 
 
 class Log(Op):
@@ -174,7 +184,9 @@ class Log(Op):
         return nd.log(a)
 
     def backward(self, out_grad, node):
+        # BEGIN LAB lab02_autodiff Log.backward
         return (out_grad / node.inputs[0],)
+        # END LAB lab02_autodiff
 
 
 class Tanh(Op):
@@ -184,7 +196,9 @@ class Tanh(Op):
         return nd.tanh(a)
 
     def backward(self, out_grad, node):
+        # BEGIN LAB lab02_autodiff Tanh.backward
         return (out_grad * (1.0 - node * node),)
+        # END LAB lab02_autodiff
 
 
 class Sigmoid(Op):
@@ -214,10 +228,12 @@ class ReLU(Op):
         return nd.maximum(a, 0.0)
 
     def backward(self, out_grad, node):
+        # BEGIN LAB lab02_autodiff ReLU.backward
         a = node.inputs[0]
         nd = a.backend
         positive = nd.rsub(nd.eq(node.data, 0.0), 1.0)  # 1 where relu(a) != 0, i.e. a > 0: relu'(0) = 0 like torch
         return (out_grad * constant(positive, a),)
+        # END LAB lab02_autodiff
 
 
 class AsType(Op):

@@ -41,12 +41,18 @@ def keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, 
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def _grad_to_input(out_grad: Tensor, node: Tensor, axes, keepdims) -> Tensor:
-    """out_grad reshaped to keep the reduced axes, then broadcast to the input's shape."""
+def grad_to_input(out_grad: Tensor, node: Tensor, axes, keepdims) -> Tensor:
+    """The gradient of a reduction over `axes` of node's input: out_grad copied back over the reduced axes.
+
+    out_grad has the reduction's output shape (the reduced axes dropped unless keepdims); the result has the
+    input's shape.
+    """
+    # BEGIN LAB lab02_autodiff grad_to_input
     in_shape = node.inputs[0].shape
     if not keepdims and out_grad.ndim:  # a 0-d gradient broadcasts as it is
         out_grad = out_grad.reshape(keepdims_shape(in_shape, axes))
     return out_grad.broadcast_to(in_shape)
+    # END LAB lab02_autodiff
 
 
 class Summation(Op):
@@ -59,7 +65,7 @@ class Summation(Op):
         return nd.sum(a, self.axes, self.keepdims)
 
     def backward(self, out_grad, node):
-        return (_grad_to_input(out_grad, node, self.axes, self.keepdims),)
+        return (grad_to_input(out_grad, node, self.axes, self.keepdims),)
 
 
 class Max(Op):
@@ -79,7 +85,7 @@ class Max(Op):
         peak = nd.max(a.data, self.axes, True)
         is_max = nd.eq(a.data, nd.broadcast_to(peak, a.shape))
         share = nd.div(is_max, nd.sum(is_max, self.axes, True))
-        return (_grad_to_input(out_grad, node, self.axes, self.keepdims) * constant(share, a),)
+        return (grad_to_input(out_grad, node, self.axes, self.keepdims) * constant(share, a),)
 
 
 class LogSumExp(Op):
@@ -99,10 +105,12 @@ class LogSumExp(Op):
         return nd.reshape(out, tuple(n for i, n in enumerate(nd.shape(a)) if i not in self.axes))
 
     def backward(self, out_grad, node):
+        # BEGIN LAB lab02_autodiff LogSumExp.backward
         a = node.inputs[0]
         lse = node if self.keepdims else node.reshape(keepdims_shape(a.shape, self.axes))
         softmax = (a - lse).exp()  # the derivative of logsumexp, built from ops so it differentiates again
-        return (_grad_to_input(out_grad, node, self.axes, self.keepdims) * softmax,)
+        return (grad_to_input(out_grad, node, self.axes, self.keepdims) * softmax,)
+        # END LAB lab02_autodiff
 
 
 def summation(a: Tensor, axes=None, keepdims: bool = False) -> Tensor:

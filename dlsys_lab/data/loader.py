@@ -24,14 +24,18 @@ class DataLoader:
         self.rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:
+        # BEGIN LAB lab03_nn DataLoader.__len__
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+        # END LAB lab03_nn
 
     def __iter__(self):
+        # BEGIN LAB lab03_nn DataLoader.__iter__
         n = len(self.dataset)
         order = self.rng.permutation(n) if self.shuffle else np.arange(n)
         for batch in range(len(self)):
             yield self._collate(order[batch * self.batch_size:(batch + 1) * self.batch_size])
+        # END LAB lab03_nn
 
     def _collate(self, indices):
         dataset = self.dataset

@@ -37,4 +37,6 @@ class Residual(Module):
         self.fn = fn
 
     def forward(self, x: Tensor) -> Tensor:
+        # BEGIN LAB lab03_nn Residual.forward
         return self.fn(x) + x
+        # END LAB lab03_nn

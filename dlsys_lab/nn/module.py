@@ -44,6 +44,7 @@ class Module:
     # ---- what the module holds ----------------------------------------------------------------
     def named_members(self):
         """(name, value) for each Parameter, Buffer and submodule held directly, in attribute order."""
+        # BEGIN LAB lab03_nn Module.named_members
         for name, value in vars(self).items():
             if isinstance(value, (Tensor, Module)):
                 yield name, value
@@ -51,8 +52,10 @@ class Module:
                 for i, item in enumerate(value):
                     if isinstance(item, Module):
                         yield f"{name}.{i}", item
+        # END LAB lab03_nn
 
     def _named_state(self, kinds, prefix=""):
+        # BEGIN LAB lab03_nn Module._named_state
         seen = set()
         for name, value in self.named_members():
             if isinstance(value, Module):
@@ -63,6 +66,7 @@ class Module:
             elif isinstance(value, kinds) and id(value) not in seen:
                 seen.add(id(value))
                 yield prefix + name, value
+        # END LAB lab03_nn
 
     def named_parameters(self):
         """(dotted name, Parameter) pairs of this module and its submodules."""
@@ -78,23 +82,29 @@ class Module:
 
     def modules(self):
         """This module and every submodule, depth first."""
+        # BEGIN LAB lab03_nn Module.modules
         found, stack = [], [self]
         while stack:
             module = stack.pop()
             found.append(module)
             stack.extend(reversed([m for _, m in module.named_members() if isinstance(m, Module)]))
         return found
+        # END LAB lab03_nn
 
     # ---- modes, gradients, devices -----------------------------------------------------------------
     def train(self, mode: bool = True) -> "Module":
         """Training mode (dropout active, batch statistics) for this module and its submodules."""
+        # BEGIN LAB lab03_nn Module.train
         for module in self.modules():
             module.training = mode
         return self
+        # END LAB lab03_nn
 
     def eval(self) -> "Module":
         """Evaluation mode (dropout off, running statistics)."""
+        # BEGIN LAB lab03_nn Module.eval
         return self.train(False)
+        # END LAB lab03_nn
 
     def zero_grad(self) -> None:
         """Forget every parameter's gradient."""
@@ -112,10 +122,13 @@ class Module:
     # ---- saving and loading ----------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
         """A copy of every parameter and buffer as NumPy arrays, by dotted name (savable with np.savez)."""
+        # BEGIN LAB lab03_nn Module.state_dict
         return {name: np.array(t.numpy()) for name, t in self._named_state((Parameter, Buffer))}
+        # END LAB lab03_nn
 
     def load_state_dict(self, state: dict, strict: bool = True) -> None:
         """Copy values (arrays, Tensors or torch tensors) into parameters and buffers of the same name."""
+        # BEGIN LAB lab03_nn Module.load_state_dict
         own = dict(self._named_state((Parameter, Buffer)))
         missing = sorted(set(own) - set(state))
         unexpected = sorted(set(state) - set(own))
@@ -132,6 +145,7 @@ class Module:
                 raise ValueError(f"load_state_dict: '{name}' has shape {t.shape} here but {value.shape} in the state")
             t.data = t.backend.from_numpy(np.array(value, dtype=t.dtype))
             t.grad = None
+        # END LAB lab03_nn
 
     def __repr__(self):
         children = [(n, m) for n, m in self.named_members() if isinstance(m, Module)]

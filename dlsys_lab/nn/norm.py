@@ -24,6 +24,7 @@ class BatchNorm1d(Module):
         self.num_batches_tracked = Buffer(np.zeros(()), device, dtype)  # torch's counter (a float here)
 
     def forward(self, x: Tensor) -> Tensor:
+        # BEGIN LAB lab03_nn BatchNorm1d.forward
         if x.ndim != 2 or x.shape[1] != self.num_features:
             raise ValueError(f"BatchNorm1d({self.num_features}) takes (N, {self.num_features}) inputs, got {x.shape}")
         if self.training:
@@ -39,13 +40,16 @@ class BatchNorm1d(Module):
             var = self.running_var
         y = centered / (var + self.eps).sqrt()
         return y if self.weight is None else y * self.weight + self.bias
+        # END LAB lab03_nn
 
     def _update_running(self, mean: Tensor, var: Tensor, n: int) -> None:
+        # BEGIN LAB lab03_nn BatchNorm1d._update_running
         nd, m = mean.backend, self.momentum
         unbiased = nd.mul(var.data, n / (n - 1))
         self.running_mean.data = nd.add(nd.mul(self.running_mean.data, 1 - m), nd.mul(mean.data, m))
         self.running_var.data = nd.add(nd.mul(self.running_var.data, 1 - m), nd.mul(unbiased, m))
         self.num_batches_tracked.data = nd.add(self.num_batches_tracked.data, 1.0)
+        # END LAB lab03_nn
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
@@ -75,6 +79,7 @@ class LayerNorm(Module):
         self.bias = Parameter(np.zeros(shape), device, dtype) if elementwise_affine else None
 
     def forward(self, x: Tensor) -> Tensor:
+        # BEGIN LAB lab03_nn LayerNorm.forward
         k = len(self.normalized_shape)
         if x.shape[-k:] != self.normalized_shape:
             raise ValueError(f"LayerNorm{self.normalized_shape}: input shape {x.shape} does not end in it")
@@ -83,6 +88,7 @@ class LayerNorm(Module):
         var = (centered * centered).mean(axes, keepdims=True)
         y = centered / (var + self.eps).sqrt()
         return y if self.weight is None else y * self.weight + self.bias
+        # END LAB lab03_nn
 
     def extra_repr(self):
         return f"{self.normalized_shape}, eps={self.eps}"

@@ -11,12 +11,14 @@ from .optimizer import Optimizer
 
 def _moving_average(nd, average, value, beta: float):
     """beta * average + (1 - beta) * value, with the average starting at zero (updated in place after the first)."""
+    # BEGIN LAB lab03_nn _moving_average
     scaled = nd.mul(value, 1.0 - beta)
     if average is None:
         return scaled
     nd.inplace("mul", average, beta)
     nd.inplace("add", average, scaled)
     return average
+    # END LAB lab03_nn
 
 
 class Adam(Optimizer):
@@ -29,6 +31,7 @@ class Adam(Optimizer):
         self.betas, self.eps, self.weight_decay = tuple(betas), eps, weight_decay
 
     def update(self, nd, weight, grad, state):
+        # BEGIN LAB lab03_nn Adam.update
         beta1, beta2 = self.betas
         if self.weight_decay and self.decoupled:
             weight = nd.mul(weight, 1.0 - self.lr * self.weight_decay)
@@ -40,6 +43,7 @@ class Adam(Optimizer):
         step_size = self.lr / (1.0 - beta1 ** t)
         denom = nd.add(nd.div(nd.sqrt(v), math.sqrt(1.0 - beta2 ** t)), self.eps)
         return nd.sub(weight, nd.mul(nd.div(m, denom), step_size))
+        # END LAB lab03_nn
 
 
 class AdamW(Adam):

@@ -16,6 +16,7 @@ class SGD(Optimizer):
         self.momentum, self.weight_decay = momentum, weight_decay
 
     def update(self, nd, weight, grad, state):
+        # BEGIN LAB lab03_nn SGD.update
         if self.weight_decay:
             grad = nd.add(grad, nd.mul(weight, self.weight_decay))
         if self.momentum:
@@ -27,3 +28,4 @@ class SGD(Optimizer):
                 nd.inplace("add", buf, grad)
             grad = buf
         return nd.sub(weight, nd.mul(grad, self.lr))
+        # END LAB lab03_nn

@@ -1,11 +1,16 @@
 """Collectives built from point-to-point isend/irecv on a ring: all-reduce, broadcast, all-gather.
 
-Each works in place like its torch.distributed namesake and returns the bytes this rank sent.
+Each works in place like its torch.distributed namesake and returns the bytes this rank sent. ring_all_reduce
+takes a communicator (dlsys_lab.parallel.comm), so the same code runs on threads and on processes.
 """
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.distributed as dist
+
+from dlsys_lab.parallel.comm import TorchComm
 
 SEGMENT_BYTES = 1 << 20  # large chunks travel in pieces of this size
 SLOTS = 4  # segments being received at once while adding
@@ -23,20 +28,23 @@ def _segments(tensor: torch.Tensor) -> list[torch.Tensor]:
     return [part for part in tensor.split(per_segment) if part.numel()]
 
 
-def _exchange(send: torch.Tensor, recv: torch.Tensor, right: int, left: int, accumulate: bool) -> int:
-    """Send to the right while receiving from the left (adding into recv if accumulate); return bytes sent."""
-    sends = [dist.isend(part, right) for part in _segments(send)]
+def exchange(comm, send: torch.Tensor, recv: torch.Tensor, right: int, left: int, accumulate: bool = False) -> None:
+    """Send `send` to rank `right` while receiving from rank `left` into `recv` (added into it if accumulate).
+
+    Either may be empty. Large tensors travel in segments of SEGMENT_BYTES; comm is a communicator of
+    dlsys_lab.parallel.comm (ThreadComm, TorchComm).
+    """
+    sends = [comm.isend(part, right) for part in _segments(send)]
     if accumulate:
-        _receive_and_add(_segments(recv), left)
+        _receive_and_add(comm, _segments(recv), left)
     else:
-        for work in [dist.irecv(part, left) for part in _segments(recv)]:
+        for work in [comm.irecv(part, left) for part in _segments(recv)]:
             work.wait()
     for work in sends:
         work.wait()
-    return send.numel() * send.element_size()
 
 
-def _receive_and_add(targets: list[torch.Tensor], left: int) -> None:
+def _receive_and_add(comm, targets: list[torch.Tensor], left: int) -> None:
     """Receive one segment per target into a few reused landing slots, adding each as it arrives.
 
     Adding segment j overlaps with receiving j + 1; the small slots avoid allocating (and page-faulting)
@@ -48,7 +56,7 @@ def _receive_and_add(targets: list[torch.Tensor], left: int) -> None:
     slots = torch.empty(count, targets[0].numel(), dtype=targets[0].dtype)
 
     def post(j):
-        return dist.irecv(slots[j % count, : targets[j].numel()], left)
+        return comm.irecv(slots[j % count, : targets[j].numel()], left)
 
     works = [post(j) for j in range(count)]
     for j, target in enumerate(targets):
@@ -58,20 +66,38 @@ def _receive_and_add(targets: list[torch.Tensor], left: int) -> None:
             works.append(post(j + count))
 
 
-def ring_all_reduce(tensor: torch.Tensor) -> int:
-    """Sum tensor over all ranks in place: reduce-scatter then all-gather on a ring."""
-    if not tensor.is_contiguous():
-        raise ValueError("ring_all_reduce needs a contiguous tensor; pass tensor.contiguous() and copy back")
-    rank, world, right, left = _ring_neighbours()
+def _counts_bytes_sent(collective):
+    """Wrap collective(tensor, comm): check the tensor, default comm to torch.distributed's group, return bytes sent."""
+    @functools.wraps(collective)
+    def run(tensor: torch.Tensor, comm=None) -> int:
+        if not tensor.is_contiguous():
+            raise ValueError(f"{collective.__name__} needs a contiguous tensor; pass tensor.contiguous() "
+                             "and copy back")
+        comm = TorchComm() if comm is None else comm
+        before = comm.bytes_sent
+        collective(tensor, comm)
+        return comm.bytes_sent - before
+    return run
+
+
+@_counts_bytes_sent
+def ring_all_reduce(tensor: torch.Tensor, comm) -> None:
+    """Sum tensor over all ranks in place: a reduce-scatter, then an all-gather, around the ring.
+
+    Called as ring_all_reduce(tensor, comm=None): comm defaults to torch.distributed's default group, and the
+    call returns the bytes this rank sent.
+    """
+    # BEGIN LAB lab06_parallel ring_all_reduce
+    rank, world = comm.rank, comm.world_size
+    right, left = (rank + 1) % world, (rank - 1) % world
     chunks = torch.tensor_split(tensor.view(-1), world)
-    sent = 0
     for step in range(world - 1):  # reduce-scatter: rank ends up owning chunk (rank + 1) % world
         send_chunk, recv_chunk = chunks[(rank - step) % world], chunks[(rank - step - 1) % world]
-        sent += _exchange(send_chunk, recv_chunk, right, left, accumulate=True)
+        exchange(comm, send_chunk, recv_chunk, right, left, accumulate=True)
     for step in range(world - 1):  # all-gather: pass the finished chunks around the ring
         send_chunk, recv_chunk = chunks[(rank + 1 - step) % world], chunks[(rank - step) % world]
-        sent += _exchange(send_chunk, recv_chunk, right, left, accumulate=False)
-    return sent
+        exchange(comm, send_chunk, recv_chunk, right, left)
+    # END LAB lab06_parallel
 
 
 def ring_broadcast(tensor: torch.Tensor, src: int = 0, segments: int = 8) -> int:
@@ -98,8 +124,7 @@ def ring_all_gather(tensor_list: list[torch.Tensor], tensor: torch.Tensor) -> in
     if len(tensor_list) != world:
         raise ValueError(f"tensor_list needs one tensor per rank ({world}), got {len(tensor_list)}")
     tensor_list[rank].copy_(tensor)
-    sent = 0
+    comm = TorchComm()
     for step in range(world - 1):
-        sent += _exchange(tensor_list[(rank - step) % world], tensor_list[(rank - step - 1) % world],
-                          right, left, accumulate=False)
-    return sent
+        exchange(comm, tensor_list[(rank - step) % world], tensor_list[(rank - step - 1) % world], right, left)
+    return comm.bytes_sent

@@ -24,6 +24,7 @@ def _grad_or_zeros(p: nn.Parameter) -> torch.Tensor:
 
 def group_into_buckets(sizes: list[int], bucket_bytes: int) -> list[list[int]]:
     """Indices into sizes, grouped in order into buckets of <= bucket_bytes (a bigger item gets its own)."""
+    # BEGIN LAB lab06_parallel group_into_buckets
     buckets, current, filled = [], [], 0
     for index, nbytes in enumerate(sizes):
         if current and filled + nbytes > bucket_bytes:
@@ -32,6 +33,7 @@ def group_into_buckets(sizes: list[int], bucket_bytes: int) -> list[list[int]]:
         current.append(index)
         filled += nbytes
     return buckets + ([current] if current else [])
+    # END LAB lab06_parallel
 
 
 def make_buckets(params: list[nn.Parameter], bucket_bytes: int) -> list[list[nn.Parameter]]:
