@@ -3,6 +3,7 @@ release scores 0 without grader errors, and every graded test is failed by at le
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ import nbformat
 
 from autograder import course, mutants, sandbox
 from autograder.cells import test_cells
+from autograder.edition import grading_package
 from autograder.grade import Options, lab_tests, make_tasks, run_tasks
 
 
@@ -52,7 +54,9 @@ def check_lab(root: Path, lab: str, options: Options) -> LabCheck:
             nbformat.write(mutants.apply(nbformat.read(sources[mutant.notebook], as_version=4), mutant),
                            folder / mutant.notebook)
             jobs[f"mutant:{mutant.name}"] = {**sources, mutant.notebook: folder / mutant.notebook}
-        results = run_tasks(make_tasks(jobs, sources, options, [str(root.resolve()), temp]), sources, options)
+        with grading_package(lab) as package_dir:
+            options = dataclasses.replace(options, package_dir=package_dir)
+            results = run_tasks(make_tasks(jobs, sources, options, [str(root.resolve()), temp]), sources, options)
     solution, status = _scores(results["solution"])
     if status or sum(solution.values()) != max_score:
         outcome.failures.append(f"solution scores {sum(solution.values()):g}/{max_score:g} {status}".strip())

@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import cells, course, pool, report, sandbox
+from autograder.edition import grading_package
 from autograder.submissions import discover
 
 FORMAT_VERSION = "1"
@@ -27,6 +28,7 @@ class Options:
     force: bool = False
     use_sandbox: bool = True
     progress: bool = True
+    package_dir: str | None = None    # a folder holding the grading edition of dlsys_lab (edition.grading_package)
 
 
 def lab_tests(sources: dict[str, Path]) -> tuple[list[str], float]:
@@ -41,10 +43,24 @@ def make_tasks(jobs: dict[str, dict[str, Path]], sources: dict[str, Path], optio
         raise course.CourseError("the sandbox needs root on Linux (namespaces, a throwaway uid); run as root, "
                                  "or pass --no-sandbox for notebooks you trust")
     conf = sandbox.default_confinement(0, hide)
+    if options.package_dir:
+        conf.keep = _keep_edition(conf.keep, options.package_dir)
     return [{"task_id": task_id, "source_notebooks": {n: str(p) for n, p in sources.items()},
              "student_notebooks": {n: str(p) for n, p in notebooks.items()},
              "limits": dataclasses.asdict(options.limits), "sandbox": options.use_sandbox,
              "hide": conf.hide, "keep": conf.keep} for task_id, notebooks in jobs.items()]
+
+
+def _keep_edition(keep: list[str], package_dir: str) -> list[str]:
+    """The paths the sandbox sees with the grading edition of dlsys_lab in place of the instructor's package."""
+    from autograder.edition import reference_package
+    reference = str(reference_package())
+    keep = [path for path in keep if path != reference]
+    if any(reference.startswith(path + "/") for path in keep):
+        raise course.CourseError(f"the grader's dlsys_lab ({reference}) lies inside the Python installation, which "
+                                 "the sandbox shows, so students could read the graded regions; install the course "
+                                 "editable (`make setup`, pip install -e .)")
+    return keep + [str(Path(package_dir, "dlsys_lab"))]
 
 
 def run_tasks(tasks: list[dict], sources: dict[str, Path], options: Options) -> dict[str, dict]:
@@ -55,7 +71,7 @@ def run_tasks(tasks: list[dict], sources: dict[str, Path], options: Options) -> 
     bar = tqdm(total=len(tasks), unit="submission", disable=not options.progress, file=sys.stderr)
     try:
         return pool.grade_all(tasks, options.jobs, course.imported_modules(sources.values()),
-                              on_done=lambda task_id, result: bar.update(1))
+                              on_done=lambda task_id, result: bar.update(1), package_dir=options.package_dir)
     finally:
         bar.close()
 
@@ -85,7 +101,9 @@ def grade_lab(root: Path, lab: str, submissions: Path, options: Options) -> list
         found = discover(submissions, lab, list(sources), temp)
         todo = {s.student: s.notebooks for s in found if not s.error and not _unchanged(previous, s)}
         hide = [str(root.resolve()), str(submissions.resolve()), str(temp)]
-        results = run_tasks(make_tasks(todo, sources, options, hide), sources, options)
+        with grading_package(lab) as package_dir:
+            options = dataclasses.replace(options, package_dir=package_dir)
+            results = run_tasks(make_tasks(todo, sources, options, hide), sources, options)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     students = dict(state.get("students", {})) if state.get("fingerprint") == fresh else {}

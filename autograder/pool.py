@@ -59,13 +59,16 @@ class UidLease:
 class Worker:
     """One warm worker subprocess (autograder.zygote)."""
 
-    def __init__(self, index: int, warm_modules: list[str]):
+    def __init__(self, index: int, warm_modules: list[str], package_dir: str | None = None):
         env = dict(os.environ, MPLBACKEND="Agg", **{v: "1" for v in THREAD_VARS})
+        if package_dir:  # the grading edition of dlsys_lab, first on sys.path (as -m's folder) and for subprocesses
+            env["PYTHONPATH"] = os.pathsep.join([package_dir] + [p for p in [env.get("PYTHONPATH")] if p])
         self.index, self.lease = index, UidLease()
         self.uid = self.lease.uid
         kill_uid(self.uid)  # leftovers of a grader that died while holding this uid
         self.process = subprocess.Popen([sys.executable, "-m", "autograder.zygote", json.dumps(warm_modules)],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
+                                        cwd=package_dir)
         ready = self.process.stdout.readline()
         if not ready:
             raise RuntimeError("a grading worker failed to start; run `python -m autograder.zygote` to see why")
@@ -95,7 +98,8 @@ class Worker:
         self.lease.release()
 
 
-def grade_all(tasks: list[dict], jobs: int, warm_modules: list[str], on_done=None) -> dict[str, dict]:
+def grade_all(tasks: list[dict], jobs: int, warm_modules: list[str], on_done=None,
+              package_dir: str | None = None) -> dict[str, dict]:
     """Grade tasks in `jobs` workers; returns results by task_id; on_done(task_id, result) as they finish."""
     pending: queue.Queue = queue.Queue()
     for task in tasks:
@@ -104,7 +108,7 @@ def grade_all(tasks: list[dict], jobs: int, warm_modules: list[str], on_done=Non
     lock = threading.Lock()
 
     def work(index: int) -> None:
-        worker = Worker(index, warm_modules)
+        worker = Worker(index, warm_modules, package_dir)
         try:
             while True:
                 try:
@@ -114,7 +118,7 @@ def grade_all(tasks: list[dict], jobs: int, warm_modules: list[str], on_done=Non
                 result = worker.grade(task)
                 if "grader error: a grading worker died" in result.get("error", ""):
                     worker.close()
-                    worker = Worker(index, warm_modules)
+                    worker = Worker(index, warm_modules, package_dir)
                 with lock:
                     results[task["task_id"]] = result
                     if on_done:
