@@ -54,7 +54,7 @@ def check_lab(root: Path, lab: str, options: Options) -> LabCheck:
             nbformat.write(mutants.apply(nbformat.read(sources[mutant.notebook], as_version=4), mutant),
                            folder / mutant.notebook)
             jobs[f"mutant:{mutant.name}"] = {**sources, mutant.notebook: folder / mutant.notebook}
-        with grading_package(lab) as package_dir:
+        with grading_package(lab, root) as package_dir:
             options = dataclasses.replace(options, package_dir=package_dir)
             results = run_tasks(make_tasks(jobs, sources, options, [str(root.resolve()), temp]), sources, options)
     solution, status = _scores(results["solution"])

@@ -22,7 +22,7 @@ PACKAGE = "dlsys_lab"
 COURSE_FILES = ("README.md", "Makefile", "pyproject.toml", "environment.yml", ".gitignore", "nbgrader_config.py")
 COURSE_DIRS = ("lectures", "labs", "bench", "autograder", ".ci")
 # tests that need the instructor's source/ (the autograder's own tests, notebook runs of solutions) stay out
-INSTRUCTOR_TEST = re.compile(r"""["'/]source["'/]|\badversarial\b|REPO\s*/\s*["']source""")
+INSTRUCTOR_TEST = re.compile(r"""["'/]source["'/]|\badversarial\b|^\s*(from|import) autograder\b""", re.M)
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.so", "*.egg-info", ".ipynb_checkpoints", "build")
 
 

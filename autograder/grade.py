@@ -101,7 +101,7 @@ def grade_lab(root: Path, lab: str, submissions: Path, options: Options) -> list
         found = discover(submissions, lab, list(sources), temp)
         todo = {s.student: s.notebooks for s in found if not s.error and not _unchanged(previous, s)}
         hide = [str(root.resolve()), str(submissions.resolve()), str(temp)]
-        with grading_package(lab) as package_dir:
+        with grading_package(lab, root) as package_dir:
             options = dataclasses.replace(options, package_dir=package_dir)
             results = run_tasks(make_tasks(todo, sources, options, hide), sources, options)
     finally:

@@ -83,7 +83,7 @@ def solution_notebook(lab: str, cell: str):
     answer = nbformat.v4.new_code_cell(cell)
     answer.metadata["nbgrader"] = {"grade_id": "answer", "solution": True, "grade": False, "locked": False,
                                    "schema_version": 3}
-    test = nbformat.v4.new_code_cell("assert clamp_positive([-1.0, 2.0]) == [0.0, 2.0]")
+    test = nbformat.v4.new_code_cell('got = clamp_positive([-1.0, 2.0])\nassert got == [0.0, 2.0], f"got {got}"')
     test.metadata["nbgrader"] = {"grade_id": "test_clamp", "solution": False, "grade": True, "locked": True,
                                  "points": 1, "schema_version": 3}
     nb.cells = [answer, test]
