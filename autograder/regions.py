@@ -17,7 +17,7 @@ PYTHON_SUFFIXES = (".py",)
 CXX_SUFFIXES = (".cpp", ".cc", ".h", ".hpp", ".cu", ".cuh")
 LAB_NAME = re.compile(r"lab\d\d_[A-Za-z0-9_]+$")
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?P<lead>#|//)\s*(?P<kind>BEGIN|END) LAB\b(?P<rest>.*)$")
-MIN_LEAK_CHARS = 16  # a normalised region shorter than this ("return x") says nothing when found elsewhere
+MIN_LEAK_CHARS = 24  # shorter normalised regions ("returnself.fn(x)+x") coincide with ordinary code
 
 
 class RegionError(CourseError):
@@ -61,11 +61,14 @@ def _marker_lines(text: str, lang: str, where: str) -> list[int]:
     if lang != "python" or not candidates:
         return [i for i in candidates if lines[i].lstrip().startswith("//")]
     try:
-        comments = {tok.start[0] - 1 for tok in tokenize.generate_tokens(io.StringIO(text).readline)
-                    if tok.type == tokenize.COMMENT and not lines[tok.start[0] - 1][:tok.start[1]].strip()}
+        comments = {tok.start[0] - 1: tok for tok in tokenize.generate_tokens(io.StringIO(text).readline)
+                    if tok.type == tokenize.COMMENT and re.search(r"(BEGIN|END) LAB\b", tok.string)}
     except (tokenize.TokenError, SyntaxError) as exc:
         raise RegionError(f"{where}: cannot read the file's tokens to find markers: {exc}") from None
-    return [i for i in candidates if i in comments]
+    for i, tok in sorted(comments.items()):
+        if lines[i][:tok.start[1]].strip():
+            raise RegionError(f"{where}:{i + 1}: a marker goes on a line of its own")
+    return sorted(comments)
 
 
 def find_regions(text: str, path: str, known_labs=None) -> list[Region]:
