@@ -28,16 +28,15 @@ IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.so", "*.egg-info", ".
 
 def reference_package(root: Path | None = None) -> Path:
     """The instructor's dlsys_lab: the course's own folder, else the installed package the grader runs."""
-    own = Path(root or "/nonexistent") / PACKAGE
-    if root is not None and (own / "__init__.py").is_file():
-        return own.resolve()
+    if root is not None and (Path(root) / PACKAGE / "__init__.py").is_file():
+        return (Path(root) / PACKAGE).resolve()
     import dlsys_lab
     return Path(dlsys_lab.__file__).resolve().parent
 
 
-def write_package(reference: Path, target: Path, unlocked=(), known_labs=None) -> list[Region]:
-    """Copy the package to target with every region of a lab not in unlocked stubbed; returns the regions."""
-    regions = package_regions(reference, known_labs)
+def write_package(reference: Path, target: Path, regions: list[Region], unlocked=()) -> None:
+    """Copy the package to target with every region (of package_regions(reference)) of a lab not in unlocked
+    stubbed."""
     shutil.copytree(reference, target, ignore=IGNORE)
     by_file: dict[str, list[Region]] = {}
     for region in regions:
@@ -46,7 +45,6 @@ def write_package(reference: Path, target: Path, unlocked=(), known_labs=None) -
         stubs = {r.key: stub_lines(r) for r in found if r.lab not in unlocked}
         path = target.joinpath(*Path(relative).parts[1:])
         path.write_text(replace_bodies(path.read_text(), found, stubs))
-    return regions
 
 
 def read_record(out: Path) -> dict:
@@ -88,13 +86,17 @@ def build_edition(root: Path, out: Path, labs: list[str] | None = None) -> dict:
             raise CourseError(f"release/{lab} is missing; run `dlsys release {lab}` first")
     _check_target(root, out)
     unlocked = read_record(out)["unlocked"] if (out / RECORD).is_file() else []
-    regions = package_regions(reference_package(root), known)  # checked before anything is deleted
-    if out.exists():
-        for entry in out.iterdir():
-            if entry.name != ".git":
-                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    reference = reference_package(root)
+    regions = package_regions(reference, known)  # checked before anything is deleted
+    for entry in out.iterdir() if out.exists() else []:
+        if entry.name == ".git":
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
     out.mkdir(parents=True, exist_ok=True)
-    write_package(reference_package(root), out / PACKAGE, unlocked, known)
+    write_package(reference, out / PACKAGE, regions, unlocked)
     for name in COURSE_FILES:
         if (root / name).is_file():
             shutil.copy2(root / name, out / name)
@@ -161,8 +163,8 @@ def grading_package(lab: str, root: Path | None = None):
     folder = Path(tempfile.mkdtemp(prefix="dlsys-edition-"))
     try:
         os.chmod(folder, 0o755)  # the sandbox's uid must read it
-        labs = {r.lab for r in package_regions(reference)}
-        write_package(reference, folder / PACKAGE, unlocked={l for l in labs if l < lab})
+        regions = package_regions(reference)
+        write_package(reference, folder / PACKAGE, regions, unlocked={r.lab for r in regions if r.lab < lab})
         yield str(folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -171,8 +171,10 @@ def test_unlock_puts_back_exactly_that_lab(toy, tmp_path):
     assert json.loads((out / edition.RECORD).read_text())["unlocked"] == ["lab02_toy"]
     done = run_in(out, "import dlsys_lab.ops as ops; print(ops.given([-1.0, 2.0]))")
     assert done.stdout.strip() == "2.0", done.stderr
-    edition.build_edition(course, out, ["lab01_toy", "lab02_toy"])  # a rebuild keeps what was unlocked
-    assert (out / "dlsys_lab" / "ops.py").read_text() == after
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    edition.build_edition(course, out, ["lab01_toy", "lab02_toy"])  # a rebuild keeps what was unlocked, and .git
+    assert (out / "dlsys_lab" / "ops.py").read_text() == after and (out / ".git" / "HEAD").is_file()
 
 
 def test_unlock_refuses_unknown_labs_and_folders_that_are_no_edition(toy, tmp_path):
