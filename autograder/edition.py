@@ -70,8 +70,15 @@ def _check_target(root: Path, out: Path) -> None:
 
 
 def instructor_only_tests(tests: Path) -> list[str]:
-    """Test files that need the instructor's source/ (left out of the edition)."""
-    return sorted(p.name for p in tests.glob("*.py") if INSTRUCTOR_TEST.search(p.read_text()))
+    """Test files that need the instructor's source/, or import a test module that does (left out of the edition)."""
+    texts = {p.name: p.read_text() for p in tests.glob("*.py")}
+    left = {name for name, text in texts.items() if INSTRUCTOR_TEST.search(text)}
+    while True:
+        imports = re.compile(r"^\s*(from|import) (%s)\b" % "|".join(re.escape(n[:-3]) for n in left), re.M)
+        more = {name for name, text in texts.items() if name not in left and left and imports.search(text)}
+        if not more:
+            return sorted(left)
+        left |= more
 
 
 def build_edition(root: Path, out: Path, labs: list[str] | None = None) -> dict:
