@@ -182,7 +182,8 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="dlsys unlock", description="after LAB's deadline, put its reference "
                                      "pieces of dlsys_lab into the student edition OUT")
     parser.add_argument("lab")
-    parser.add_argument("--edition", type=Path, required=True, help="the folder `dlsys release --student-edition` wrote")
+    parser.add_argument("--edition", type=Path, required=True,
+                        help="the folder `dlsys release --student-edition` wrote")
     args = parser.parse_args(argv)
     try:
         changed = unlock(Path.cwd(), args.lab, args.edition)

@@ -57,11 +57,13 @@ def _sites(tree: ast.AST, lines: range):
         if isinstance(node, ast.Compare):
             for i, op in enumerate(node.ops):
                 if type(op) in COMPARE:
-                    yield node, f"{SYMBOL[type(op)]} -> {SYMBOL[COMPARE[type(op)]]}", (node, "ops", i, COMPARE[type(op)]())
+                    new = COMPARE[type(op)]
+                    yield node, f"{SYMBOL[type(op)]} -> {SYMBOL[new]}", (node, "ops", i, new())
         elif isinstance(node, (ast.BinOp, ast.AugAssign)) and type(node.op) in BINARY:
-            yield node, f"{SYMBOL[type(node.op)]} -> {SYMBOL[BINARY[type(node.op)]]}", (node, "op", None, BINARY[type(node.op)]())
+            new = BINARY[type(node.op)]
+            yield node, f"{SYMBOL[type(node.op)]} -> {SYMBOL[new]}", (node, "op", None, new())
         elif isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            for new in sorted({node.value + 1, node.value - 1} | ({1} if node.value == 0 else set())):
+            for new in (node.value - 1, node.value + 1):
                 yield node, f"{node.value!r} -> {new!r}", (node, "value", None, type(node.value)(new))
         elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             yield node, "drop unary -", ("unary", node)
@@ -81,7 +83,8 @@ def _apply(tree: ast.AST, edit) -> None:
     if index is None:
         setattr(node, field, new)
     else:
-        getattr(node, field)[index] = ast.copy_location(new, getattr(node, field)[index]) if isinstance(new, ast.stmt) else new
+        old = getattr(node, field)[index]
+        getattr(node, field)[index] = ast.copy_location(new, old) if isinstance(new, ast.stmt) else new
 
 
 def cell_mutants(notebook: str, grade_id: str, source: str) -> list[Generated]:
