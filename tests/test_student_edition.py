@@ -249,3 +249,12 @@ def test_real_edition_runs_framework_tests_with_skips_not_failures(real):
                           cwd=out, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert " passed" in done.stdout
+
+
+def test_sandbox_sees_the_grading_edition_not_the_instructors_package(tmp_path):
+    from autograder.grade import _keep_edition
+    reference = str(edition.reference_package())
+    assert _keep_edition(["/usr/lib/python3", reference], str(tmp_path)) == ["/usr/lib/python3",
+                                                                            str(tmp_path / "dlsys_lab")]
+    with pytest.raises(CourseError, match="install the course editable"):
+        _keep_edition([str(Path(reference).parent)], str(tmp_path))
