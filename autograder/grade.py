@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import cells, course, launcher, pool, report, sandbox
+from autograder.edition import grading_package
 from autograder.submissions import discover
 
 FORMAT_VERSION = "1"
@@ -41,11 +42,23 @@ def make_tasks(jobs: dict[str, dict[str, Path]], sources: dict[str, Path], optio
     if options.use_sandbox and not sandbox.available():
         raise course.CourseError("the sandbox needs root on Linux (namespaces, a throwaway uid); run as root, "
                                  "or pass --no-sandbox for notebooks you trust")
+    if options.package_root:
+        _refuse_visible_reference()
     conf = launcher.conf_fields(sandbox.default_confinement(0, options.package_root or None))
     return [{"task_id": task_id, "source_notebooks": {n: str(p) for n, p in sources.items()},
              "student_notebooks": {n: str(p) for n, p in notebooks.items()},
              "limits": dataclasses.asdict(options.limits), "sandbox": options.use_sandbox,
              "conf": conf} for task_id, notebooks in jobs.items()]
+
+
+def _refuse_visible_reference() -> None:
+    """The sandbox shows the Python installation: a dlsys_lab installed inside it would show the graded regions."""
+    from autograder.edition import reference_package
+    reference = str(reference_package())
+    if any(reference.startswith(str(Path(path).resolve()) + "/") for path in sandbox.python_installation()):
+        raise course.CourseError(f"the grader's dlsys_lab ({reference}) lies inside the Python installation, which "
+                                 "the sandbox shows, so students could read the graded regions; install the course "
+                                 "editable (`make setup`, pip install -e .)")
 
 
 def run_tasks(tasks: list[dict], sources: dict[str, Path], options: Options) -> dict[str, dict]:
@@ -56,7 +69,7 @@ def run_tasks(tasks: list[dict], sources: dict[str, Path], options: Options) -> 
     bar = tqdm(total=len(tasks), unit="submission", disable=not options.progress, file=sys.stderr)
     try:
         return pool.grade_all(tasks, options.jobs, course.imported_modules(sources.values()),
-                              on_done=lambda task_id, result: bar.update(1))
+                              on_done=lambda task_id, result: bar.update(1), package_dir=options.package_root or None)
     finally:
         bar.close()
 
@@ -85,7 +98,9 @@ def grade_lab(root: Path, lab: str, submissions: Path, options: Options) -> list
     try:
         found = discover(submissions, lab, list(sources), temp)
         todo = {s.student: s.notebooks for s in found if not s.error and not _unchanged(previous, s)}
-        results = run_tasks(make_tasks(todo, sources, options), sources, options)
+        with grading_package(lab, root) as package_dir:
+            options = dataclasses.replace(options, package_root=package_dir)
+            results = run_tasks(make_tasks(todo, sources, options), sources, options)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     students = dict(state.get("students", {})) if state.get("fingerprint") == fresh else {}

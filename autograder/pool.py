@@ -26,9 +26,12 @@ WORKER_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", 
 GRACE_S = 60                   # a judge's time beyond the notebook timeout before its worker is replaced
 
 
-def worker_env() -> dict[str, str]:
-    """A worker's environment: a whitelist of the grader's, one thread per library."""
+def worker_env(package_dir: str | None = None) -> dict[str, str]:
+    """A worker's environment: a whitelist of the grader's, one thread per library; with package_dir (the
+    grading edition of dlsys_lab) first on PYTHONPATH, so the worker never imports the reference regions."""
     env = {name: os.environ[name] for name in WORKER_ENV if name in os.environ}
+    if package_dir:
+        env["PYTHONPATH"] = os.pathsep.join([package_dir] + [p for p in [env.get("PYTHONPATH")] if p])
     return dict(env, MPLBACKEND="Agg", **{v: "1" for v in THREAD_VARS})
 
 
@@ -72,13 +75,13 @@ class UidLease:
 class Worker:
     """One warm worker subprocess (autograder.zygote)."""
 
-    def __init__(self, index: int, warm_modules: list[str]):
+    def __init__(self, index: int, warm_modules: list[str], package_dir: str | None = None):
         self.index, self.lease = index, UidLease()
         self.uid = self.lease.uid
         kill_uid(self.uid)  # leftovers of a grader that died while holding this uid
         self.process = subprocess.Popen([sys.executable, "-m", "autograder.zygote", json.dumps(warm_modules),
                                          str(self.uid)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        env=worker_env(), cwd="/", bufsize=0, start_new_session=True)
+                                        env=worker_env(package_dir), cwd="/", bufsize=0, start_new_session=True)
         try:
             ready = read_frame(self.process.stdout.fileno(), None)
         except (wire.ChannelClosed, ValueError):
@@ -120,7 +123,8 @@ class Worker:
         self.lease.release()
 
 
-def grade_all(tasks: list[dict], jobs: int, warm_modules: list[str], on_done=None) -> dict[str, dict]:
+def grade_all(tasks: list[dict], jobs: int, warm_modules: list[str], on_done=None,
+              package_dir: str | None = None) -> dict[str, dict]:
     """Grade tasks in `jobs` workers; returns results by task_id; on_done(task_id, result) as they finish."""
     pending: queue.Queue = queue.Queue()
     for task in tasks:
@@ -129,7 +133,7 @@ def grade_all(tasks: list[dict], jobs: int, warm_modules: list[str], on_done=Non
     lock = threading.Lock()
 
     def work(index: int) -> None:
-        worker = Worker(index, warm_modules)
+        worker = Worker(index, warm_modules, package_dir)
         try:
             while True:
                 try:
@@ -139,7 +143,7 @@ def grade_all(tasks: list[dict], jobs: int, warm_modules: list[str], on_done=Non
                 result = worker.grade(task)
                 if result.pop("restart", False):
                     worker.kill()
-                    worker = Worker(index, warm_modules)
+                    worker = Worker(index, warm_modules, package_dir)
                 with lock:
                     results[task["task_id"]] = result
                     if on_done:

@@ -1,5 +1,6 @@
 """`dlsys release LAB | --all`: lint source/LAB, then nbgrader generate_assignment into release/LAB
-(solutions and hidden tests removed, outputs cleared, checksums set)."""
+(solutions and hidden tests removed, outputs cleared, checksums set).
+`dlsys release --student-edition OUT [--labs LAB ...]`: the copy of the course students get (autograder/edition.py)."""
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,18 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="dlsys release", description=__doc__)
     parser.add_argument("lab", nargs="?", help="lab folder under source/")
     parser.add_argument("--all", action="store_true", help="release every lab under source/")
+    parser.add_argument("--student-edition", type=Path, metavar="OUT",
+                        help="write the students' copy of the course to OUT (graded regions of dlsys_lab stubbed)")
+    parser.add_argument("--labs", nargs="+", metavar="LAB", help="with --student-edition: the labs released so far "
+                        "(default: all)")
     args = parser.parse_args(argv)
     root = Path.cwd()
+    if args.student_edition:
+        if args.lab or args.all:
+            parser.error("--student-edition takes no LAB or --all; name the labs with --labs")
+        return _student_edition(root, args.student_edition, args.labs)
+    if args.labs:
+        parser.error("--labs goes with --student-edition")
     if bool(args.lab) == args.all:
         parser.error("give a LAB or --all")
     try:
@@ -45,4 +56,17 @@ def main(argv: list[str]) -> int:
     except CourseError as exc:
         print(f"dlsys release: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _student_edition(root: Path, out: Path, labs: list[str] | None) -> int:
+    from autograder.edition import build_edition
+    try:
+        record = build_edition(root, out, labs)
+    except CourseError as exc:
+        print(f"dlsys release: {exc}", file=sys.stderr)
+        return 1
+    count = sum(map(len, record["regions"].values()))
+    print(f"student edition in {out}: labs {', '.join(record['labs']) or 'none'}; {count} regions of dlsys_lab "
+          f"stubbed except those of unlocked labs ({', '.join(record['unlocked']) or 'none'})")
     return 0

@@ -66,10 +66,15 @@ def installed_package_root() -> str:
     return str(Path(dlsys_lab.__file__).resolve().parent.parent)
 
 
+def python_installation() -> set[str]:
+    """The folders of the Python installation the sandbox shows (the venv and the interpreter it comes from)."""
+    return {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(sys.executable).resolve().parent.parent)}
+
+
 def default_confinement(uid: int, package_root: str | None = None) -> Confinement:
     """The Python installation, /usr (compilers, libraries), the dynamic loader's files and dlsys_lab."""
-    python = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(Path(sys.executable).resolve().parent.parent)}
-    paths = {str(Path(p).resolve()) if not Path(p).is_symlink() else p for p in (*python, *SYSTEM_PATHS)}
+    paths = {str(Path(p).resolve()) if not Path(p).is_symlink() else p
+             for p in (*python_installation(), *SYSTEM_PATHS)}
     return Confinement(uid=uid, package_root=package_root or installed_package_root(), readable=sorted(paths))
 
 

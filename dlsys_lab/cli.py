@@ -11,6 +11,7 @@ SUBCOMMANDS = {
     "validate": ("autograder.validate", "a student's self-check with the public tests"),
     "grade": ("autograder.grade", "grade SUBMISSIONS of LAB into grades/LAB/"),
     "check": ("autograder.check", "instructor self-check: solution full, blank 0, mutants caught"),
+    "unlock": ("autograder.edition", "after LAB's deadline, put its reference pieces into a student edition"),
 }
 
 

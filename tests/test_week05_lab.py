@@ -1,5 +1,6 @@
 """Lab05_kernels graded in the sandbox: a kernel wrong on a ragged edge, a correct but naive kernel and a kernel
 that does not compile each get the right points and status (`dlsys check` covers solution, blank and all mutants)."""
+import dataclasses
 import tempfile
 from pathlib import Path
 
@@ -7,6 +8,7 @@ import nbformat
 import pytest
 
 from autograder import course, mutants, sandbox
+from autograder.edition import grading_package
 from autograder.grade import Options, make_tasks, run_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +33,9 @@ def grade_mutants(names):
             nbformat.write(mutants.apply(nbformat.read(sources[mutant.notebook], as_version=4), mutant),
                            folder / mutant.notebook)
             jobs[name] = {mutant.notebook: folder / mutant.notebook}
-        results = run_tasks(make_tasks(jobs, sources, options, [str(ROOT), temp]), sources, options)
+        with grading_package(LAB, ROOT) as package_dir:
+            options = dataclasses.replace(options, package_root=package_dir)
+            results = run_tasks(make_tasks(jobs, sources, options), sources, options)
     return {name: ({t["grade_id"]: t["score"] for nb in r["notebooks"] for t in nb["tests"]},
                    "; ".join(nb["status"] for nb in r["notebooks"])) for name, r in results.items()}
 
