@@ -113,15 +113,22 @@ def build_root(conf: Confinement, limits: Limits, files: dict[str, bytes]) -> No
     _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     binds = _binds(conf)
     fds = {target: os.open(source, os.O_PATH | os.O_NOFOLLOW) for target, source in binds.items()}
+    # what each source is, read now: the new root is mounted over the host's /tmp, which may hold sources
+    links = {target: os.readlink(source) for target, source in binds.items() if os.path.islink(source)}
+    folders = {target for target, source in binds.items() if os.path.isdir(source)}
     new = "/tmp"                                       # a mount point that exists; hidden under the new root
     _mount(libc, "tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=4m,mode=755")
+    # scratch space first, so that a bound folder inside /tmp (a grading edition of dlsys_lab) stays on top
+    for path, size, mode in (("/tmp", limits.scratch_mb, "1777"), (OUTPUT_DIR, limits.output_mb + 1, "700")):
+        os.makedirs(new + path, exist_ok=True)
+        _mount(libc, "tmpfs", new + path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size}m,mode={mode}")
     for target in sorted(binds):
         here = new + target
-        if os.path.islink(binds[target]):
+        if target in links:
             os.makedirs(os.path.dirname(here), exist_ok=True)
-            os.symlink(os.readlink(binds[target]), here)
+            os.symlink(links[target], here)
             continue
-        if os.path.isdir(binds[target]):
+        if target in folders:
             os.makedirs(here, exist_ok=True)
         else:
             os.makedirs(os.path.dirname(here), exist_ok=True)
@@ -131,9 +138,6 @@ def build_root(conf: Confinement, limits: Limits, files: dict[str, bytes]) -> No
     for fd in fds.values():
         os.close(fd)
     _make_dev(libc, new, limits)
-    for path, size, mode in (("/tmp", limits.scratch_mb, "1777"), (OUTPUT_DIR, limits.output_mb + 1, "700")):
-        os.makedirs(new + path, exist_ok=True)
-        _mount(libc, "tmpfs", new + path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size}m,mode={mode}")
     os.makedirs(new + "/proc", exist_ok=True)
     _mount(libc, "proc", new + "/proc", "proc", MS_NOSUID | MS_NODEV)
     Path(new, "etc").mkdir(exist_ok=True)
