@@ -15,7 +15,10 @@ __all__ = ["Tensor", "Device", "device", "default_device", "all_devices", "grad"
 
 def __getattr__(name):
     # nn, optim and data load on first use, so `import dlsys_lab` stays light for the command line.
-    if name in ("nn", "optim", "data"):
+    if name in ("nn", "optim", "data", "bench", "profiler"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
+    if name == "profile":
+        from .profiler import profile
+        return profile
     raise AttributeError(f"module 'dlsys_lab' has no attribute {name!r}")

@@ -4,6 +4,7 @@ Broadcasting is undone here, in one place: a gradient shaped unlike its input is
 """
 from __future__ import annotations
 
+from .hooks import OP_HOOK
 from .mode import grad_mode
 from .tensor import Tensor
 
@@ -66,7 +67,9 @@ def propagate(output: Tensor, out_grad, create_graph: bool, wrt: list[Tensor] | 
                 if wrt is None:
                     node.grad = grad if node.grad is None else node.grad + grad
                 continue
-            for inp, inp_grad in zip(node.inputs, node.op.backward(grad, node)):
+            recorder = OP_HOOK.recorder
+            input_grads = node.op.backward(grad, node) if recorder is None else recorder.backward(node, grad)
+            for inp, inp_grad in zip(node.inputs, input_grads):
                 if inp_grad is None or not inp.requires_grad:
                     continue
                 if inp_grad.shape != inp.shape:
