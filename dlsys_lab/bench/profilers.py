@@ -53,7 +53,8 @@ PY_SPY_TARGET = ("import dlsys_lab.bench.frameworks.models_torch as m, dlsys_lab
 
 
 def py_spy_top_functions(seconds: float = 3.0, model: str = "mlp", size: str = "fast", top: int = 10):
-    """py-spy records a torch training loop in a subprocess; returns [(function, samples)] (None without py-spy)."""
+    """py-spy samples a torch training loop in a subprocess: [(leaf function, samples)] of the loop's stacks,
+    most sampled first (None without py-spy)."""
     exe = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     if not os.path.exists(exe):
         return None
@@ -65,8 +66,8 @@ def py_spy_top_functions(seconds: float = 3.0, model: str = "mlp", size: str = "
     counts: dict[str, int] = {}
     for line in out.stdout.splitlines():
         stack, _, samples = line.rpartition(" ")
-        if not stack or not samples.isdigit():
-            continue
+        if not samples.isdigit() or "models_torch.py" not in stack:
+            continue  # start-up (imports) and shutdown are not the training loop
         leaf = stack.split(";")[-1]
         counts[leaf] = counts.get(leaf, 0) + int(samples)
     return sorted(counts.items(), key=lambda kv: -kv[1])[:top]

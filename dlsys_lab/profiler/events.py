@@ -29,6 +29,9 @@ class OpEvent:
         return self.end_ns - self.start_ns
 
 
+_ITEMSIZE: dict = {}  # storage dtype -> bytes per element, filled on first sight (a method call saved per op)
+
+
 def output_info(out, arrays) -> tuple[object, int]:
     """(dtype object, bytes of new memory) of an op's output: 0 bytes when it is a view of (or is) an input.
 
@@ -37,10 +40,12 @@ def output_info(out, arrays) -> tuple[object, int]:
     """
     storage = getattr(out, "storage", None)
     if storage is not None:
+        dtype = storage.dtype
         for array in arrays:
             if array.storage is storage:
-                return storage.dtype, 0
-        return storage.dtype, math.prod(out.shape) * storage.element_size()
+                return dtype, 0
+        itemsize = _ITEMSIZE.get(dtype) or _ITEMSIZE.setdefault(dtype, storage.element_size())
+        return dtype, math.prod(out.shape) * itemsize
     owner = out if out.base is None else out.base
     for array in arrays:
         if array is owner or array.base is owner:

@@ -63,10 +63,14 @@ class Profile:
             self._depth, self._phase = depth, phase
         end = time.perf_counter_ns()
         seed = (out_grad.data,)
-        infos = [output_info(g.data, seed) for g in grads if g is not None]
-        self._raw.append((node.op.name + ".backward", "backward", start, end, depth, (seed[0].shape,),
-                          next((g.shape for g in grads if g is not None), ()), node.device,
-                          infos[0][0] if infos else output_info(seed[0], ())[0], sum(n for _, n in infos)))
+        dtype, nbytes, shape = None, 0, ()
+        for g in grads:
+            if g is not None:
+                dtype, allocated = output_info(g.data, seed)
+                nbytes += allocated
+                shape = shape or g.data.shape
+        self._raw.append((node.op.name + ".backward", "backward", start, end, depth, (seed[0].shape,), shape,
+                          node.device, dtype if dtype is not None else output_info(seed[0], ())[0], nbytes))
         return grads
 
     @property
