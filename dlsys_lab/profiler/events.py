@@ -53,6 +53,31 @@ def output_info(out, arrays) -> tuple[object, int]:
     return out.dtype, out.nbytes
 
 
+def forward_record(out, inputs) -> tuple:
+    """(input shapes, output shape, dtype object, bytes allocated) of one forward call, in one pass over inputs."""
+    shapes = []
+    storage = getattr(out, "storage", None)
+    if storage is not None:  # NDArray: new memory unless an input shares the storage
+        nbytes = -1
+        for t in inputs:
+            a = t.data
+            shapes.append(a.shape)
+            if a.storage is storage:
+                nbytes = 0
+        dtype = storage.dtype
+        if nbytes:
+            nbytes = math.prod(out.shape) * (_ITEMSIZE.get(dtype) or _ITEMSIZE.setdefault(dtype, storage.element_size()))
+        return tuple(shapes), out.shape, dtype, nbytes
+    owner = out if out.base is None else out.base
+    nbytes = out.nbytes
+    for t in inputs:
+        a = t.data
+        shapes.append(a.shape)
+        if a is owner or a.base is owner:
+            nbytes = 0
+    return tuple(shapes), out.shape, out.dtype, nbytes
+
+
 def dtype_name(dtype) -> str:
     """'float32' or 'float64' from a NumPy dtype, a torch dtype or a name."""
     if isinstance(dtype, str):

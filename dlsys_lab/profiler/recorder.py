@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import threading
 import time
-from operator import attrgetter
 
 from dlsys_lab.autodiff.hooks import OP_HOOK
-from dlsys_lab.profiler.events import OpEvent, dtype_name, output_info
+from dlsys_lab.profiler.events import OpEvent, dtype_name, forward_record, output_info
 from dlsys_lab.profiler.report import chrome_trace, summary_rows, write_chrome_trace, format_table
-
-_DATA, _SHAPE = attrgetter("data"), attrgetter("shape")
-
 
 class Profile:
     """Records op calls while active; read `events`, `table()` and `export_chrome_trace()` after the block."""
@@ -43,13 +39,16 @@ class Profile:
 
         A forward works on arrays and calls no other op, so it needs no depth bookkeeping of its own.
         """
+        OP_HOOK.recorder = None  # the op's own __call__ runs unhooked; a forward calls no other op
         start = time.perf_counter_ns()
-        out = op.apply(inputs)
-        end = time.perf_counter_ns()
-        arrays = tuple(map(_DATA, inputs))
-        data = out.data
-        self._raw.append((type(op).__name__, self._phase, start, end, self._depth, tuple(map(_SHAPE, arrays)),
-                          data.shape, inputs[0].device, *output_info(data, arrays)))
+        try:
+            out = op(*inputs)
+        finally:
+            end = time.perf_counter_ns()
+            OP_HOOK.recorder = self
+        shapes, out_shape, dtype, nbytes = forward_record(out.data, inputs)
+        self._raw.append((type(op).__name__, self._phase, start, end, self._depth, shapes, out_shape,
+                          inputs[0].device, dtype, nbytes))
         return out
 
     def backward(self, node, out_grad):
