@@ -14,13 +14,16 @@ __all__ = ["Tensor", "Device", "device", "default_device", "all_devices", "grad"
 
 
 # Subpackages loaded on first use (dl.nn, dl.memory, ...), so `import dlsys_lab` stays light for the command line.
-_SUBPACKAGES = ("nn", "optim", "data", "models", "memory", "sched", "hardware", "hpo", "uq", "workflow")
+_SUBPACKAGES = ("nn", "optim", "data", "models", "bench", "profiler", "memory", "sched", "hardware", "hpo", "uq", "workflow")
 
 
 def __getattr__(name):
     if name in _SUBPACKAGES:
         import importlib
         return importlib.import_module(f".{name}", __name__)
+    if name == "profile":
+        from .profiler import profile
+        return profile
     if name == "checkpoint":  # gradient checkpointing lives with nn (it replays dropout's generators)
         from .nn.recompute import checkpoint
         return checkpoint

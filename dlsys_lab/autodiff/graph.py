@@ -4,6 +4,7 @@ Broadcasting is undone here, in one place: a gradient shaped unlike its input is
 """
 from __future__ import annotations
 
+from .hooks import OP_HOOK
 from .mode import grad_mode
 from .tensor import Tensor
 
@@ -68,6 +69,12 @@ def propagate(output: Tensor, out_grad, create_graph: bool, wrt: list[Tensor] | 
     return None
 
 
+def node_vjp(node: Tensor, grad: Tensor):
+    """The vector-Jacobian product of the op that made `node`, through the profiler when one records."""
+    recorder = OP_HOOK.recorder
+    return node.op.backward(grad, node) if recorder is None else recorder.backward(node, grad)
+
+
 def accumulate_gradients(order: list[Tensor], grads: dict, stop_at: frozenset = frozenset()) -> dict:
     """Walk `order` (inputs before outputs) from the last node back, pushing each node's gradient through its op.
 
@@ -84,7 +91,7 @@ def accumulate_gradients(order: list[Tensor], grads: dict, stop_at: frozenset = 
         grad = grads.pop(key, None)
         if grad is None:
             continue
-        for inp, inp_grad in zip(node.inputs, node.op.backward(grad, node)):
+        for inp, inp_grad in zip(node.inputs, node_vjp(node, grad)):
             if inp_grad is None or not inp.requires_grad:
                 continue
             if inp_grad.shape != inp.shape:
