@@ -82,11 +82,39 @@ def test_captured_steps_have_forward_backward_and_update(captured):
     g.check()
     ops = [n.op for n in g.nodes]
     assert ops.count("matmul") == 3 * 3  # each Linear: one forward product, two in backward
-    assert ops[-1] == "sub" and "inplace" in ops  # SGD momentum in place, then the new weights
+    assert ops[-2] == "sub" and "inplace" in ops  # SGD momentum in place, then the new weights
+    assert ops[-1] == "output" and g.nodes[-1].nbytes == 0  # reads the state written in place
     # a value read by nothing later (the new weights, the loss) lives to the end
     lifetimes = memory.liveness(g)
-    assert lifetimes[g.nodes[-1].name] == (len(g) - 1, len(g) - 1)
+    assert lifetimes[g.nodes[-2].name] == (len(g) - 2, len(g) - 1)
     assert all(lifetimes[n.name][1] == len(g) - 1 for n in g.nodes if not g.consumers()[n.name])
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_parameters_and_optimizer_state_are_resident_for_the_whole_step(captured, optimizer):
+    """Arrays made before the step (weights, momentum, Adam's moments) hold their bytes from the first step;
+    state written in place (momentum, moments) holds them to the last. Before, inputs entered the graph at
+    their first read and the momentum died at its last read, so first fit put the new W1 (sub) over the
+    momentum it had just updated, and W2 over the first layer's activations."""
+    if optimizer == "sgd":
+        g = captured["mlp"]
+    else:
+        step = training_step("mlp", batch=8, optimizer="adam")
+        step()
+        g = memory.capture(step)
+    lifetimes, end = memory.liveness(g), len(g) - 1
+    inputs = [n for n in g.nodes if n.op == "input"]
+    first_made = min(lifetimes[n.name][0] for n in g.nodes if n.op != "input")
+    assert inputs and all(lifetimes[n.name][0] < first_made for n in inputs)
+    written = {n.inputs[0] for n in g.nodes if n.op == "inplace"}
+    assert len(written) == (6 if optimizer == "sgd" else 12)  # a momentum per parameter; two moments for Adam
+    assert all(lifetimes[name][1] == end for name in written)
+    plan = memory.plan(g, "first_fit")
+    sizes = {n.name: n.nbytes for n in g.nodes}
+    for name in written:  # no value of the step shares a byte with the state
+        lo, hi = plan.offsets[name], plan.offsets[name] + sizes[name]
+        assert not [n.name for n in g.nodes if n.nbytes and n.name != name
+                    and plan.offsets[n.name] < hi and lo < plan.offsets[n.name] + n.nbytes]
 
 
 def test_capture_is_the_same_on_numpy_and_cpu():
@@ -106,6 +134,11 @@ def test_planners_on_the_notebook_models(captured):
         plans = {s: memory.plan(g, s) for s in memory.STRATEGIES}
         assert all(lower <= p.arena_bytes < memory.naive_bytes(g) for p in plans.values())
         assert plans["size_ordered"].arena_bytes <= 1.05 * lower
-        # first fit in execution order: within 1.3x on the CNN and the transformer block; the MLP's
-        # few large weight-sized values leave holes (measured 1.34x; see lecture 07)
-        assert plans["first_fit"].arena_bytes <= (1.4 if kind == "mlp" else 1.3) * lower, kind
+        # first fit in execution order, at batch 8: MLP 1.23x, CNN 1.07x, transformer 1.15x. (The MLP measured
+        # 1.34x while capture let the new W1 reuse its just-updated momentum's bytes, which pinned a 32 KiB
+        # block in the middle of the arena and pushed W2's 64 KiB momentum to the top.) What is left on the
+        # MLP is first fit's own: the new W1 (32 KiB, alive to the end) is made while the old W1 is read, so
+        # it lands above dW1's slot at 324 KiB; the new W2 (64 KiB) is made while the old W2 and mul62 (64 KiB
+        # each) are alive, finds only a 36 KiB hole below the new W1 and goes on top. size_ordered, placing
+        # the large long-lived values first, reaches the bound.
+        assert plans["first_fit"].arena_bytes <= 1.3 * lower, kind

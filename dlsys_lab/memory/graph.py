@@ -2,7 +2,12 @@
 
 Every backend call that makes new storage is a node (its output value, with its bytes); a call that
 writes into an existing buffer (an optimizer's in-place update) is a node of 0 bytes that reads it;
-views are not nodes, they read their base. Arrays made before the step enter as `input` nodes.
+views are not nodes, they read their base. Arrays the step did not make with a backend call (the
+parameters, the optimizer state, the batch) enter as `input` nodes at the front of the graph: they are
+resident when the step begins, so no value of the step may be planned over their bytes.
+State written in place (an optimizer's momentum or moments) must outlive the step, yet the last backend
+call reading it comes before the step ends; a final 0-byte `output` node reads every such array, so
+liveness keeps its bytes to the end and no later value (the new weights) is planned over it.
 """
 from __future__ import annotations
 
@@ -72,6 +77,8 @@ class _Recorder:
         self.names: dict[int, str] = {}
         self.keep: list = []  # the storages seen, kept alive so their ids stay unique while capturing
         self.count = 0
+        self.inputs: set[str] = set()  # the arrays made before the step
+        self.state: dict[str, None] = {}  # input arrays written in place: they survive the step
 
     def _name(self, owner, nbytes, op, inputs=()):
         self.count += 1
@@ -88,7 +95,10 @@ class _Recorder:
             return
         s = hooks.storage(arg)
         if s is not None:
-            name = self.names.get(id(s[0])) or self._name(s[0], s[1], "input")
+            name = self.names.get(id(s[0]))
+            if name is None:
+                name = self._name(s[0], s[1], "input")
+                self.inputs.add(name)
             found.setdefault(name)
 
     def call(self, backend, name, args, result):
@@ -96,6 +106,9 @@ class _Recorder:
         found: dict[str, None] = {}
         self._read(args, found)
         if name in WRITES:
+            target = next(iter(found), None)  # the written array comes first: inplace(op, a, b), setitem(a, ...)
+            if target in self.inputs:
+                self.state.setdefault(target)
             self._name(object(), 0, name, found)
             return result
         if isinstance(result, np.generic):  # a 0-d result; an element picked out is a view elsewhere
@@ -116,5 +129,9 @@ def capture(fn, *args) -> Graph:
         fn(*args)
     finally:
         hooks.unlisten(recorder)
+    if recorder.state:
+        recorder._name(object(), 0, "output", recorder.state)
+    nodes = recorder.graph.nodes
+    recorder.graph.nodes = [n for n in nodes if n.op == "input"] + [n for n in nodes if n.op != "input"]
     recorder.graph.check()
     return recorder.graph
