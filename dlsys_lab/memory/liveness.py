@@ -47,9 +47,10 @@ def live_bytes(graph: Graph, lifetimes: dict | None = None) -> list[int]:
     return out
 
 
-def lower_bound(graph: Graph) -> int:
-    """The most bytes alive at any one step: no arena holding every value can be smaller."""
-    return max(live_bytes(graph), default=0)
+def lower_bound(graph: Graph, lifetimes: dict | None = None) -> int:
+    """The most bytes alive at any one step (given lifetimes, default liveness(graph)): no arena holding every
+    value can be smaller."""
+    return max(live_bytes(graph, lifetimes), default=0)
 
 
 def naive_bytes(graph: Graph) -> int:

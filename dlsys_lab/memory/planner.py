@@ -68,12 +68,14 @@ def first_conflict(sizes: list[int], lifetimes: list[tuple[int, int]], offsets: 
     # END LAB lab07_memory
 
 
-def check_plan(graph: Graph, plan: Plan, lifetimes: dict | None = None) -> None:
-    """Raise ValueError naming a value outside the arena, or two values alive together whose bytes overlap."""
+def check_plan(graph: Graph, plan: Plan, lifetimes: dict | None = None, find_conflict=None) -> None:
+    """Raise ValueError naming a value outside the arena, or two values alive together whose bytes overlap.
+
+    `find_conflict` replaces first_conflict (to check with one's own)."""
     lifetimes = lifetimes if lifetimes is not None else liveness(graph)
     names = [n.name for n in graph.nodes]
     sizes = [n.nbytes for n in graph.nodes]
-    conflict = first_conflict(sizes, [lifetimes[n] for n in names], [plan.offsets.get(n, 0) for n in names],
+    conflict = (first_conflict if find_conflict is None else find_conflict)(sizes, [lifetimes[n] for n in names], [plan.offsets.get(n, 0) for n in names],
                               plan.arena_bytes)
     if conflict is None:
         return
@@ -86,11 +88,12 @@ def check_plan(graph: Graph, plan: Plan, lifetimes: dict | None = None) -> None:
 
 
 def plan(graph: Graph, strategy: str = "first_fit", lifetimes: dict | None = None, place=None,
-         on_place=None) -> Plan:
+         on_place=None, find_conflict=None) -> Plan:
     """Offsets for every value with bytes, by `strategy` (first_fit, best_fit or size_ordered); validated.
 
-    `lifetimes` and `place(size, busy) -> offset` replace liveness(graph) and the strategy's gap search
-    (to try one's own); `on_place(name, offset, busy)` is called after each placement (for animations).
+    `lifetimes`, `place(size, busy) -> offset` and `find_conflict` replace liveness(graph), the strategy's gap
+    search and first_conflict (to try one's own); `on_place(name, offset, busy)` is called after each placement
+    (for animations).
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; strategies are: {', '.join(STRATEGIES)}")
@@ -109,5 +112,5 @@ def plan(graph: Graph, strategy: str = "first_fit", lifetimes: dict | None = Non
             on_place(node.name, offsets[node.name], busy)
     arena = max((offsets[n.name] + n.nbytes for n in values), default=0)
     result = Plan(offsets, arena, strategy)
-    check_plan(graph, result, lifetimes)
+    check_plan(graph, result, lifetimes, find_conflict)
     return result
