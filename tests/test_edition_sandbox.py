@@ -71,7 +71,7 @@ def graded(tmp_path_factory):
     for student, cell in cases.items():
         nbformat.write(solution_notebook(LAB, cell), subs / f"{student}.ipynb")
     done = subprocess.run([sys.executable, "-m", "dlsys_lab", "--course", str(course), "grade", LAB, str(subs),
-                           "--quiet", "--jobs", "1", "--timeout", "60", "--notebook-timeout", "120"],
+                           "--quiet", "--jobs", "1", "--timeout", "300", "--notebook-timeout", "400"],
                           capture_output=True, text=True, timeout=600)
     with open(course / "grades" / LAB / "grades.csv") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
