@@ -20,72 +20,12 @@ from __future__ import annotations
 import argparse
 import os
 
-import numpy as np
 from threadpoolctl import threadpool_limits
 
-from dlsys_lab.hpo import hyperband, hyperband_brackets, random_search, s_max, successive_halving
-from dlsys_lab.hpo.compare import hyperband_budget, optuna_tpe, summary
+from dlsys_lab.hpo import hyperband_brackets, s_max
+from dlsys_lab.hpo.compare import hyperband_budget, run_methods, summary
 from dlsys_lab.hpo.objectives import DigitsObjective, Surrogate
-from dlsys_lab.hpo.result import Evaluation, Result, best_of
-from dlsys_lab.hpo.space import sample_config
-
-
-def halving_cost(n: int, min_budget, max_budget, eta: int):
-    """What successive halving spends on n configs from min_budget (run on a free objective)."""
-    return successive_halving(lambda config, budget: 0.0, [{}] * n, min_budget, max_budget, eta).total_budget
-
-
-def exact_halving(total, max_budget, eta: int) -> tuple[int, int]:
-    """(min_budget, n): the smallest integer min_budget for which some n makes the rungs sum to exactly total."""
-    for min_budget in range(1, int(max_budget) + 1):
-        n = 1
-        while (cost := halving_cost(n, min_budget, max_budget, eta)) < total:
-            n += 1
-        if cost == total:
-            return min_budget, n
-    raise ValueError(f"no successive halving from an integer min_budget spends exactly {total} epochs")
-
-
-class _RoomLog:
-    """The objective, noting the room optuna_tpe gives each trial (less than max_budget: cut by the budget left)."""
-
-    def __init__(self, objective):
-        self.objective, self.rooms = objective, []
-
-    def curve(self, config, max_budget):
-        self.rooms.append(max_budget)
-        return self.objective.curve(config, max_budget)
-
-
-def run_equal(objective, max_budget: int, total: int, seed: int, eta: int = 3) -> dict[str, tuple[Result, list]]:
-    """Each method once on one seed, each ledger adding up to exactly total: {method: (Result, truncated entries)}."""
-    out = {}
-
-    # random search: the full trials are random_search's own; a remainder trial continues the same rng stream
-    n_full, remainder = divmod(total, max_budget)
-    full = random_search(objective, sample_config, n_full, max_budget, seed=seed) if n_full else Result(None, np.inf)
-    ledger, truncated = list(full.ledger), []
-    if remainder:
-        rng = np.random.default_rng(seed)
-        config = [sample_config(rng) for _ in range(n_full + 1)][-1]
-        entry = Evaluation(n_full, config, remainder, objective(config, remainder))
-        ledger.append(entry)
-        truncated.append(entry)
-    best = best_of(full.ledger or ledger)
-    out["random search"] = (Result(best.config, best.loss, ledger), truncated)
-
-    min_budget, n = exact_halving(total, max_budget, eta)
-    rng = np.random.default_rng(seed)
-    out[f"successive halving (n={n}, min {min_budget})"] = (
-        successive_halving(objective, [sample_config(rng) for _ in range(n)], min_budget, max_budget, eta), [])
-
-    out["hyperband"] = (hyperband(objective, sample_config, max_budget, eta, seed=seed), [])
-
-    logged = _RoomLog(objective)
-    result = optuna_tpe(logged, total, max_budget, seed=seed, eta=eta)
-    cut = [e for e in result.ledger if logged.rooms[e.trial_id] < max_budget and e.budget == logged.rooms[e.trial_id]]
-    out["optuna TPE + SHA pruner"] = (result, cut)
-    return out
+from dlsys_lab.hpo.result import Result
 
 
 def main(argv=None) -> None:
@@ -110,7 +50,7 @@ def main(argv=None) -> None:
     cuts: dict[str, list] = {}
     with threadpool_limits(1):
         for seed in tqdm(range(args.seeds), desc="seeds"):
-            for method, (result, truncated) in run_equal(objective, args.max_budget, total, seed, args.eta).items():
+            for method, (result, truncated) in run_methods(objective, args.max_budget, seed, args.eta, total).items():
                 results.setdefault(method, []).append(result)
                 cuts.setdefault(method, []).append(truncated)
 

@@ -1,7 +1,7 @@
 """Search strategies on one objective and one total budget, over seeds: ours against Optuna's TPE with pruning.
 
-Every method is charged one unit per epoch trained (a pruned Optuna trial pays only for the epochs it ran)
-and stops before it would spend more than the total budget.
+Every method is charged one unit per epoch trained (a pruned Optuna trial pays only for the epochs it ran),
+and every method's ledger adds up to exactly the same total budget (see run_methods).
 """
 from __future__ import annotations
 
@@ -49,25 +49,69 @@ def hyperband_budget(max_budget, eta: int = 3) -> float:
     return hyperband(lambda config, budget: 0.0, lambda rng: {}, max_budget, eta).total_budget
 
 
-def run_methods(objective, max_budget, seed: int, eta: int = 3, total_budget=None) -> dict[str, Result]:
-    """Each method once on one seed, all within total_budget (by default what hyperband spends)."""
-    total = total_budget or hyperband_budget(max_budget, eta)
+def halving_cost(n: int, min_budget, max_budget, eta: int):
+    """What successive halving spends on n configs from min_budget (run on a free objective)."""
+    return successive_halving(lambda config, budget: 0.0, [{}] * n, min_budget, max_budget, eta).total_budget
+
+
+def exact_halving(total, max_budget, eta: int) -> tuple[int, int]:
+    """(min_budget, n): the smallest integer min_budget for which some n makes the rungs sum to exactly total."""
+    for min_budget in range(1, int(max_budget) + 1):
+        n = 1
+        while (cost := halving_cost(n, min_budget, max_budget, eta)) < total:
+            n += 1
+        if cost == total:
+            return min_budget, n
+    raise ValueError(f"no successive halving from an integer min_budget spends exactly {total} epochs")
+
+
+class _RoomLog:
+    """The objective, noting the room optuna_tpe gives each trial (less than max_budget: cut by the budget left)."""
+
+    def __init__(self, objective):
+        self.objective, self.rooms = objective, []
+
+    def curve(self, config, max_budget):
+        self.rooms.append(max_budget)
+        return self.objective.curve(config, max_budget)
+
+
+def run_methods(objective, max_budget: int, seed: int, eta: int = 3,
+                total=None) -> dict[str, tuple[Result, list[Evaluation]]]:
+    """Each method once on one seed, each ledger adding up to exactly `total` epochs (default: what one hyperband
+    run spends): {method: (Result, its truncated evaluations)}.
+
+    Random search runs floor(total / max_budget) full trials plus one truncated trial for the remainder;
+    successive halving takes the smallest integer min_budget whose rungs sum to exactly total; hyperband is
+    as it is; Optuna trains until the ledger reaches total, its last trial cut to the epochs left. A truncated
+    evaluation is paid for but cannot be the best.
+    """
+    total = int(total if total is not None else hyperband_budget(max_budget, eta))
+    out = {}
+    n_full, remainder = divmod(total, max_budget)
+    full = random_search(objective, sample_config, n_full, max_budget, seed=seed) if n_full else Result(None, np.inf)
+    ledger, truncated = list(full.ledger), []
+    if remainder:  # the remainder trial continues random_search's rng stream
+        rng = np.random.default_rng(seed)
+        config = [sample_config(rng) for _ in range(n_full + 1)][-1]
+        entry = Evaluation(n_full, config, remainder, objective(config, remainder))
+        ledger.append(entry)
+        truncated.append(entry)
+    best = best_of(full.ledger or ledger)
+    out["random search"] = (Result(best.config, best.loss, ledger), truncated)
+
+    min_budget, n = exact_halving(total, max_budget, eta)
     rng = np.random.default_rng(seed)
-    n_sh = 1
-    while _halving_cost(n_sh + 1, max_budget, eta) <= total:
-        n_sh += 1
-    return {
-        "random search": random_search(objective, sample_config, int(total // max_budget), max_budget, seed=seed),
-        "successive halving": successive_halving(objective, [sample_config(rng) for _ in range(n_sh)], 1, max_budget,
-                                                 eta),
-        "hyperband": hyperband(objective, sample_config, max_budget, eta, seed=seed),
-        "optuna TPE + SHA pruner": optuna_tpe(objective, total, max_budget, seed=seed, eta=eta),
-    }
+    out[f"successive halving (n={n}, min {min_budget})"] = (
+        successive_halving(objective, [sample_config(rng) for _ in range(n)], min_budget, max_budget, eta), [])
 
+    out["hyperband"] = (hyperband(objective, sample_config, max_budget, eta, seed=seed), [])
 
-def _halving_cost(n, max_budget, eta) -> float:
-    """What successive halving from budget 1 spends on n configs (run on a free objective)."""
-    return successive_halving(lambda config, budget: 0.0, [{}] * n, 1, max_budget, eta).total_budget
+    logged = _RoomLog(objective)
+    result = optuna_tpe(logged, total, max_budget, seed=seed, eta=eta)
+    cut = [e for e in result.ledger if logged.rooms[e.trial_id] < max_budget and e.budget == logged.rooms[e.trial_id]]
+    out["optuna TPE + SHA pruner"] = (result, cut)
+    return out
 
 
 def compare(objective, max_budget, seeds, eta: int = 3, progress: bool = True) -> dict[str, list[Result]]:
@@ -76,7 +120,7 @@ def compare(objective, max_budget, seeds, eta: int = 3, progress: bool = True) -
 
     results: dict[str, list[Result]] = {}
     for seed in tqdm(list(seeds), desc="seeds", disable=not progress):
-        for method, result in run_methods(objective, max_budget, seed, eta).items():
+        for method, (result, _) in run_methods(objective, max_budget, seed, eta).items():
             results.setdefault(method, []).append(result)
     return results
 
