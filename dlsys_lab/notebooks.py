@@ -52,3 +52,9 @@ def _warn_about_slow_cells(nb, path: Path, slow_cell_s: float):
             if seconds > slow_cell_s:
                 first_line = cell.source.splitlines()[0] if cell.source else ""
                 warnings.warn(f"{path.name}: cell {index} took {seconds:.0f} s ({first_line[:60]!r})", stacklevel=3)
+
+
+def printed(nb) -> str:
+    """Everything an executed notebook printed to stdout, in cell order."""
+    return "".join(out.get("text", "") for cell in nb.cells for out in cell.get("outputs", [])
+                   if out.get("output_type") == "stream" and out.get("name") == "stdout")

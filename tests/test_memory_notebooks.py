@@ -6,16 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from dlsys_lab.notebooks import execute_notebook
+from dlsys_lab.notebooks import execute_notebook, printed
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
-
-
-def printed(nb) -> str:
-    """Everything the notebook printed to stdout."""
-    return "".join(out.get("text", "") for cell in nb.cells for out in cell.get("outputs", [])
-                   if out.get("output_type") == "stream" and out.get("name") == "stdout")
 
 
 def test_lecture_07_memory():

@@ -47,6 +47,11 @@ def train_members(make_model, x, y, members: int, epochs: int, lr: float = 1e-2,
     states = [None] * members
     for rank, group in enumerate(per_rank):
         states[rank::len(per_rank)] = group
+    return _models_from(make_model, states)
+
+
+def _models_from(make_model, states) -> list:
+    """A fresh make_model() per state dict, loaded with it."""
     models = []
     for state in states:
         model = make_model()
@@ -71,12 +76,7 @@ def snapshot_ensemble(make_model, x, y, snapshots: int, epochs_per_cycle: int, l
             states.append(trained.state_dict())
 
     fit(model, x, y, snapshots * epochs_per_cycle, lr=lr, seed=seed, lr_at=rate, on_epoch=keep_snapshot)
-    members = []
-    for state in states:
-        member = make_model()
-        member.load_state_dict(state)
-        members.append(member)
-    return members
+    return _models_from(make_model, states)
 
 
 def ensemble_curve(models, x, labels) -> dict:
