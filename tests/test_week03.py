@@ -147,3 +147,33 @@ def test_lab_03_nn_libraries_runs_in_fast_mode():
 @pytest.mark.notebook
 def test_graded_lab03_solution_runs_headless():
     executed_outputs("source/lab03_nn/lab03_nn.ipynb")
+
+
+POWERED = """
+import sys
+sys.path.insert(0, {package!r})
+import nbformat, pytest
+import dlsys_lab
+from dlsys_lab import student
+assert dlsys_lab.__file__.startswith({package!r}), dlsys_lab.__file__
+namespace = {{}}
+for cell in nbformat.read({notebook!r}, as_version=4).cells:
+    if cell.cell_type == "code" and (cell.id == "setup" or cell.metadata["nbgrader"]["solution"]):
+        exec(cell.source, namespace)
+print("registered", len(student.registered("lab03_nn")))
+sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-k", "not cpu and not cuda",
+                      "tests/test_nn_vs_torch.py", "tests/test_optim_vs_torch.py", "tests/test_data.py"]))
+"""
+
+
+@pytest.mark.slow
+def test_lab03_solution_cells_power_the_framework():
+    """In a grading edition (lab03's regions stubbed), the framework's own nn, optim and data tests pass on the
+    pieces lab03's solution cells register: the student's code really runs the package."""
+    from autograder.edition import grading_package
+
+    with grading_package("lab03_nn", ROOT) as package:
+        code = POWERED.format(package=package, notebook=str(ROOT / "source/lab03_nn/lab03_nn.ipynb"))
+        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "registered 18" in done.stdout and " passed" in done.stdout
