@@ -26,6 +26,7 @@ and is registered under its `__qualname__` unless `name=` says otherwise ("Exp.b
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 _IMPLEMENTATIONS: dict[tuple[str, str], Callable] = {}
@@ -66,3 +67,50 @@ def forget(lab: str | None = None) -> None:
     """Drop the registered implementations of one lab, or of every lab."""
     for key in [key for key in _IMPLEMENTATIONS if lab is None or key[0] == lab]:
         del _IMPLEMENTATIONS[key]
+
+
+def use_lab(lab: str, notebook=None) -> list[str]:
+    """Register this student's pieces of `lab` in this kernel (a lab session, another notebook) from their graded
+    notebook (default: release/LAB/LAB.ipynb of this course): its setup and solution cells run, in order, in a
+    namespace of their own. A cell that fails is reported and skipped. Returns the names registered; where this
+    dlsys_lab holds the lab's reference (the instructor's copy, or a lab unlocked), it runs nothing."""
+    if not _stubbed(lab):
+        print(f"{lab}: this dlsys_lab holds the lab's reference; nothing to load")
+        return []
+    path = Path(notebook) if notebook is not None else _COURSE / "release" / lab / f"{lab}.ipynb"
+    if not path.is_file():
+        raise FileNotFoundError(f"{lab}: no graded notebook at {path}; pass notebook= the path of your copy")
+    import nbformat
+
+    before = set(registered(lab))
+    namespace = {"__name__": f"__{lab}__"}
+    for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.cell_type != "code" or not (meta.get("solution") or meta.get("grade_id") == "setup"):
+            continue
+        try:
+            exec(compile(_python(cell.source), f"<{path.name} cell {index}>", "exec"), namespace)
+        except Exception as err:  # noqa: BLE001 - the student's cell: report it and go on
+            print(f"{lab}: cell {index} ({meta.get('grade_id', '?')}) of {path.name} failed: "
+                  f"{type(err).__name__}: {err}")
+    names = [name for key, name in registered(lab) if (key, name) not in before]
+    print(f"{lab}: {len(names)} of your pieces registered from {path.name}")
+    return names
+
+
+_COURSE = Path(__file__).resolve().parents[1]
+
+
+def _stubbed(lab: str) -> bool:
+    """True when some region of `lab` in this package is a stub asking for the student's implementation."""
+    needle = f"_student.implementation({lab!r}"
+    return any(needle in p.read_text(errors="ignore") for p in Path(__file__).parent.rglob("*.py"))
+
+
+def _python(source: str) -> str:
+    """A cell's source as plain Python (IPython magics turned into calls, as a kernel would)."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        return source
+    return TransformerManager().transform_cell(source)

@@ -12,6 +12,7 @@ import pytest
 
 from autograder import edition, regions, release
 from autograder.course import CourseError
+from dlsys_lab import student
 from edition_course import REPO, SECRETS, make_course
 
 
@@ -260,3 +261,28 @@ def test_sandbox_sees_the_grading_edition_not_the_instructors_package(tmp_path, 
     monkeypatch.setattr(sandbox, "python_installation", lambda: {str(Path(reference).parent)})
     with pytest.raises(CourseError, match="install the course editable"):
         grade.make_tasks({"s": {}}, {}, options)
+
+def test_use_lab_registers_a_students_pieces_in_another_kernel(real, capsys):
+    """A lab session (another kernel) runs the package on the pieces of the student's graded notebook."""
+    _, out = real
+    notebook = REPO / "source" / "lab02_autodiff" / "lab02_autodiff.ipynb"  # a student's notebook, all written
+    done = run_in(out, textwrap.dedent(f"""
+        import numpy as np
+        import dlsys_lab as dl
+        from dlsys_lab import student
+        x = dl.Tensor(np.array([0.5, 1.0]), dtype="float64")
+        try:
+            (x.exp() * x).sum().backward()
+        except student.NotWrittenYet as exc:
+            print("before:", exc.name)
+        names = student.use_lab("lab02_autodiff", {str(notebook)!r})
+        (x.exp() * x).sum().backward()
+        print("after:", len(names), np.allclose(x.grad.numpy(), np.exp([0.5, 1.0]) * (1 + np.array([0.5, 1.0]))))
+        student.use_lab("lab02_autodiff", "missing.ipynb")
+    """))
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("before: ") and lines[-1] == "after: 16 True", done.stdout + done.stderr
+    assert "lab02_autodiff: 16 of your pieces registered from lab02_autodiff.ipynb" in lines
+    assert "FileNotFoundError: lab02_autodiff: no graded notebook at missing.ipynb" in done.stderr
+    assert student.use_lab("lab02_autodiff") == []  # this repository holds the reference
+    assert "holds the lab's reference" in capsys.readouterr().out

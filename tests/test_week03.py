@@ -152,15 +152,11 @@ def test_graded_lab03_solution_runs_headless():
 POWERED = """
 import sys
 sys.path.insert(0, {package!r})
-import nbformat, pytest
+import pytest
 import dlsys_lab
 from dlsys_lab import student
 assert dlsys_lab.__file__.startswith({package!r}), dlsys_lab.__file__
-namespace = {{}}
-for cell in nbformat.read({notebook!r}, as_version=4).cells:
-    if cell.cell_type == "code" and (cell.id == "setup" or cell.metadata["nbgrader"]["solution"]):
-        exec(cell.source, namespace)
-print("registered", len(student.registered("lab03_nn")))
+print("registered", len(student.use_lab("lab03_nn", {notebook!r})))
 sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-k", "not cpu and not cuda",
                       "tests/test_nn_vs_torch.py", "tests/test_optim_vs_torch.py", "tests/test_data.py"]))
 """
