@@ -1,0 +1,83 @@
+"""ONNX ModelProto <-> the IR: reading and writing models, with errors that say what is wrong with a file."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from .errors import OnnxLoadError
+from .ir import Graph, Node, Value
+
+DEFAULT_DOMAINS = ("", "ai.onnx")
+
+
+def load_model(source) -> onnx.ModelProto:
+    """A checked ModelProto from a path, bytes or a ModelProto; OnnxLoadError names the file and the problem."""
+    if isinstance(source, onnx.ModelProto):
+        model, where = source, "model"
+    else:
+        where = "bytes" if isinstance(source, bytes) else str(source)
+        if not isinstance(source, bytes) and not os.path.isfile(source):
+            raise OnnxLoadError(f"{where}: no such file")
+        try:
+            model = onnx.load_from_string(source) if isinstance(source, bytes) else onnx.load(source)
+        except Exception as err:  # protobuf's DecodeError and friends
+            raise OnnxLoadError(f"{where}: not an ONNX model, or a truncated one ({type(err).__name__}: {err})") from err
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as err:
+        first = str(err).strip().splitlines()[0]
+        raise OnnxLoadError(f"{where}: not a valid ONNX model ({first}); was the file truncated or written "
+                            f"by an incomplete export?") from err
+    return model
+
+
+def _attribute(attr):
+    value = helper.get_attribute_value(attr)
+    if isinstance(value, onnx.TensorProto):
+        return numpy_helper.to_array(value)
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, list):
+        return [v.decode() if isinstance(v, bytes) else v for v in value]
+    return value
+
+
+def _value(info) -> Value:
+    kind = info.type.tensor_type
+    shape = tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in kind.shape.dim)
+    dtype = helper.tensor_dtype_to_np_dtype(kind.elem_type).name if kind.elem_type else "float32"
+    return Value(info.name, shape, dtype)
+
+
+def graph_from_model(model: onnx.ModelProto) -> Graph:
+    """The IR of a (checked) model; model-local functions are inlined first."""
+    if model.functions:
+        model = onnx.inliner.inline_local_functions(model)
+    opset = next((o.version for o in model.opset_import if o.domain in DEFAULT_DOMAINS), 1)
+    g = model.graph
+    initializers = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+    nodes = [Node(n.op_type, tuple(n.input), tuple(n.output), {a.name: _attribute(a) for a in n.attribute},
+                  n.name or f"{n.op_type}_{i}", n.domain) for i, n in enumerate(g.node)]
+    inputs = [_value(v) for v in g.input if v.name not in initializers]
+    return Graph(nodes, inputs, [_value(v) for v in g.output], initializers, opset, g.name or "graph")
+
+
+def _tensor_type(dtype: str) -> int:
+    return helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+
+def model_from_graph(graph: Graph) -> onnx.ModelProto:
+    """A ModelProto of the IR (nodes in the default domain), ready for onnx.save and onnxruntime."""
+    nodes = [helper.make_node(n.op, list(n.inputs), list(n.outputs), name=n.name, domain=n.domain or None,
+                              **n.attrs) for n in graph.nodes]
+    info = [helper.make_tensor_value_info(v.name, _tensor_type(v.dtype), list(v.shape))
+            for v in graph.inputs + graph.outputs]
+    inits = [numpy_helper.from_array(np.asarray(a), name) for name, a in graph.initializers.items()]
+    body = helper.make_graph(nodes, graph.name, info[:len(graph.inputs)], info[len(graph.inputs):], inits)
+    model = helper.make_model(body, opset_imports=[helper.make_opsetid("", graph.opset)],
+                              producer_name="dlsys_lab")
+    model.ir_version = min(model.ir_version, 10)  # what onnxruntime releases read
+    return model
