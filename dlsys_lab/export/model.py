@@ -56,7 +56,7 @@ class OnnxModel(Module):
     @property
     def device(self):
         """The device the parameters live on (inputs are moved there)."""
-        held = next(iter(self.trainable.values()), None) or next(iter(self.fixed.values()), None)
+        held = next(iter({**self.trainable, **self.fixed}.values()), None)
         return held.device if held is not None else None
 
     def _input(self, value, spec):

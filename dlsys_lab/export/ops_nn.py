@@ -184,6 +184,14 @@ def _write_im2col(emit, op, names, tensors, out):
     return emit.node("Transpose", [y], perm=[0, 4, 5, 1, 2, 3])
 
 
+@exports(nn.Linear)
+def _write_linear(emit, module, names, tensors, out):
+    if tensors[0].ndim != 2:
+        return None  # Gemm is for matrices: a batched input traces as MatMul and Add
+    bias = [emit.name(module.bias)] if module.bias is not None else []
+    return emit.node("Gemm", [names[0], emit.name(module.weight)] + bias, transB=1)
+
+
 @exports(nn.Conv2d)
 def _write_conv2d(emit, module, names, tensors, out):
     inputs = [names[0], emit.name(module.weight)] + ([emit.name(module.bias)] if module.bias is not None else [])
