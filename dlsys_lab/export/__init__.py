@@ -9,6 +9,7 @@ from . import ops_math, ops_nn, ops_shape  # noqa: F401  (fill the op tables)
 from .errors import OnnxLoadError, UnsupportedOpError
 from .ir import Graph, Node, Value
 from .model import OnnxModel
+from .passes import optimize
 from .serialize import graph_from_model, load_model, model_from_graph
 from .trace import trace
 
@@ -29,5 +30,5 @@ def from_onnx(source, device=None) -> OnnxModel:
     return OnnxModel(graph_from_model(load_model(source)), device)
 
 
-__all__ = ["to_onnx", "from_onnx", "trace", "model_from_graph", "OnnxModel", "Graph", "Node", "Value", "OnnxLoadError", "UnsupportedOpError",
+__all__ = ["to_onnx", "from_onnx", "trace", "model_from_graph", "optimize", "OnnxModel", "Graph", "Node", "Value", "OnnxLoadError", "UnsupportedOpError",
            "graph_from_model", "load_model"]

@@ -36,7 +36,7 @@ def _as_integers(value: Tensor, dtype) -> np.ndarray:
 def run_node(node: Node, inputs: list) -> tuple:
     """The outputs of one node (a tuple, one per node output) for input values (None where omitted)."""
     if node.domain == FUSED_DOMAIN:
-        return run_nodes(node.body, dict(zip(node.attrs["inputs"], inputs)), node.outputs)
+        return run_nodes(node.body, dict(zip(node.inputs, inputs)), node.outputs)
     importer = IMPORTS[node.op]
     present = [v for v in inputs if v is not None]
     integer = bool(present) and not importer.integer_inputs and all(isinstance(v, np.ndarray) for v in present)

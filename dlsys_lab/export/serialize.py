@@ -69,15 +69,28 @@ def _tensor_type(dtype: str) -> int:
     return helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
 
 
+def _node_proto(node: Node) -> onnx.NodeProto:
+    op = node.name if node.body else node.op  # a fused node calls the local function named after it
+    return helper.make_node(op, list(node.inputs), list(node.outputs), name=node.name, domain=node.domain or None,
+                            **node.attrs)
+
+
+def _function(node: Node, opset: int) -> onnx.FunctionProto:
+    return helper.make_function(node.domain, node.name, list(node.inputs), list(node.outputs),
+                                [_node_proto(m) for m in node.body], [helper.make_opsetid("", opset)])
+
+
 def model_from_graph(graph: Graph) -> onnx.ModelProto:
-    """A ModelProto of the IR (nodes in the default domain), ready for onnx.save and onnxruntime."""
-    nodes = [helper.make_node(n.op, list(n.inputs), list(n.outputs), name=n.name, domain=n.domain or None,
-                              **n.attrs) for n in graph.nodes]
+    """A ModelProto of the IR, ready for onnx.save and onnxruntime; fused nodes become model-local functions."""
+    nodes = [_node_proto(n) for n in graph.nodes]
+    functions = [_function(n, graph.opset) for n in graph.nodes if n.body]
     info = [helper.make_tensor_value_info(v.name, _tensor_type(v.dtype), list(v.shape))
             for v in graph.inputs + graph.outputs]
     inits = [numpy_helper.from_array(np.asarray(a), name) for name, a in graph.initializers.items()]
     body = helper.make_graph(nodes, graph.name, info[:len(graph.inputs)], info[len(graph.inputs):], inits)
-    model = helper.make_model(body, opset_imports=[helper.make_opsetid("", graph.opset)],
-                              producer_name="dlsys_lab")
+    domains = sorted({f.domain for f in functions})
+    model = helper.make_model(body, opset_imports=[helper.make_opsetid(d, graph.opset if not d else 1)
+                                                   for d in [""] + domains],
+                              functions=functions, producer_name="dlsys_lab")
     model.ir_version = min(model.ir_version, 10)  # what onnxruntime releases read
     return model
