@@ -153,3 +153,17 @@ def test_an_unsupported_op_is_named_with_its_node_and_opset(tmp_path):
 def test_an_op_without_onnx_form_is_named(tmp_path):
     with pytest.raises(UnsupportedOpError, match="SoftmaxCrossEntropy"):
         dl.export.to_onnx(lambda x: dl.ops.cross_entropy(x, [0, 1]), np.ones((2, 3), np.float32), tmp_path / "l.onnx")
+
+
+def test_an_old_opset_is_converted_on_import(tmp_path):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.Softmax(dim=1)).eval()
+    x = torch.randn(3, 6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(net, (x,), str(tmp_path / "old.onnx"), dynamo=False, opset_version=11)
+    imported = dl.export.from_onnx(tmp_path / "old.onnx")
+    assert imported.graph.opset == 13
+    with torch.no_grad():
+        np.testing.assert_allclose(imported(x.numpy()).numpy(), net(x).numpy(), **TOL)

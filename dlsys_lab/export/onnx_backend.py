@@ -13,7 +13,7 @@ from ..nd.device import device as _device
 from .ir import Node
 from .model import OnnxModel
 from .interpret import run_node as _run_ir_node
-from .serialize import graph_from_model, load_model
+from .serialize import attribute_value, graph_from_model, load_model
 from .values import as_value
 
 DEVICES = {"CPU": "numpy", "CUDA": "cuda"}
@@ -56,7 +56,7 @@ class DlsysLabBackend(Backend):
     @classmethod
     def run_node(cls, node: onnx.NodeProto, inputs, device: str = "CPU", outputs_info=None, **kwargs):
         """Run a single NodeProto on NumPy inputs."""
-        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        attrs = {a.name: attribute_value(a) for a in node.attribute}
         ir = Node(node.op_type, tuple(node.input), tuple(node.output), attrs, node.name or node.op_type, node.domain)
         values = [as_value(x, DEVICES[device.split(":")[0]]) for x in inputs]
         return tuple(_numpy(v) for v in _run_ir_node(ir, values))

@@ -11,6 +11,7 @@ from .errors import OnnxLoadError
 from .ir import Graph, Node, Value
 
 DEFAULT_DOMAINS = ("", "ai.onnx")
+OLDEST_OPSET = 13
 
 
 def load_model(source) -> onnx.ModelProto:
@@ -34,7 +35,8 @@ def load_model(source) -> onnx.ModelProto:
     return model
 
 
-def _attribute(attr):
+def attribute_value(attr: onnx.AttributeProto):
+    """An attribute as a plain Python value: tensors as NumPy arrays, strings as str."""
     value = helper.get_attribute_value(attr)
     if isinstance(value, onnx.TensorProto):
         return numpy_helper.to_array(value)
@@ -53,13 +55,15 @@ def _value(info) -> Value:
 
 
 def graph_from_model(model: onnx.ModelProto) -> Graph:
-    """The IR of a (checked) model; model-local functions are inlined first."""
+    """The IR of a (checked) model; model-local functions are inlined, and opsets before 13 converted to 13."""
     if model.functions:
         model = onnx.inliner.inline_local_functions(model)
     opset = next((o.version for o in model.opset_import if o.domain in DEFAULT_DOMAINS), 1)
+    if opset < OLDEST_OPSET:  # the tables follow opset 13 and later (Softmax, Split, Squeeze changed there)
+        model, opset = onnx.version_converter.convert_version(model, OLDEST_OPSET), OLDEST_OPSET
     g = model.graph
     initializers = {t.name: numpy_helper.to_array(t) for t in g.initializer}
-    nodes = [Node(n.op_type, tuple(n.input), tuple(n.output), {a.name: _attribute(a) for a in n.attribute},
+    nodes = [Node(n.op_type, tuple(n.input), tuple(n.output), {a.name: attribute_value(a) for a in n.attribute},
                   n.name or f"{n.op_type}_{i}", n.domain) for i, n in enumerate(g.node)]
     inputs = [_value(v) for v in g.input if v.name not in initializers]
     return Graph(nodes, inputs, [_value(v) for v in g.output], initializers, opset, g.name or "graph")
