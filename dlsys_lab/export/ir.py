@@ -63,10 +63,6 @@ class Graph:
                 readers.setdefault(name, []).append(node)
         return readers
 
-    def producers(self) -> dict[str, Node]:
-        """{value name: the node that writes it}."""
-        return {out: node for node in self.nodes for out in node.outputs}
-
     def copy(self) -> "Graph":
         """A copy whose node list, initializer dict and attribute dicts can be changed without touching this one."""
         nodes = [Node(n.op, n.inputs, n.outputs, dict(n.attrs), n.name, n.domain, list(n.body)) for n in self.nodes]

@@ -12,7 +12,7 @@ from ..autodiff import ops_shape as sh
 from ..autodiff.ops_loss import one_hot
 from ..autodiff.tensor import Tensor
 from .registry import exports, imports
-from .values import FLOATS, axes_of, ints, tensor, unsupported
+from .values import FLOATS, axes_of, ints, like, tensor, unsupported
 
 INT64_MAX = np.iinfo(np.int64).max
 
@@ -116,7 +116,7 @@ def concat(tensors, axis: int) -> Tensor:
 
 @imports("Concat")
 def _concat(node, *xs):
-    first = next(x for x in xs if isinstance(x, Tensor)) if any(isinstance(x, Tensor) for x in xs) else None
+    first = like(*xs)
     xs = [tensor(x, first) for x in xs]
     return concat(xs, node.attrs["axis"] % xs[0].ndim)
 
