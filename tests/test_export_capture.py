@@ -46,6 +46,7 @@ def test_torch_export_and_tf_function():
     _check_captures(SLOW)
     branch = _by_name(capture.control_flow(SLOW))
     assert not branch["torch.export"].captured
-    assert branch["tensorflow"].captured and "If" in branch["tensorflow"].detail and "right" in branch["tensorflow"].detail
+    tf_branch = branch["tensorflow"]
+    assert tf_branch.captured and "If" in tf_branch.detail and "right" in tf_branch.detail
     batch = _by_name(capture.dynamic_batch(SLOW))
     assert batch["torch.export"].captured and "traced 1 time" in batch["tensorflow"].detail

@@ -30,5 +30,6 @@ def from_onnx(source, device=None) -> OnnxModel:
     return OnnxModel(graph_from_model(load_model(source)), device)
 
 
-__all__ = ["to_onnx", "from_onnx", "trace", "model_from_graph", "optimize", "OnnxModel", "Graph", "Node", "Value", "OnnxLoadError", "UnsupportedOpError",
+__all__ = ["to_onnx", "from_onnx", "trace", "model_from_graph", "optimize", "OnnxModel", "Graph", "Node", "Value",
+           "OnnxLoadError", "UnsupportedOpError",
            "graph_from_model", "load_model"]

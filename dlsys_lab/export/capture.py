@@ -190,7 +190,8 @@ def _branch_tf(positive, negative):
     concrete = fn.get_concrete_function(tf.TensorSpec(positive.shape, tf.float32))
     ops = {n.op for n in concrete.graph.as_graph_def().node}
     right = np.allclose(concrete(tf.constant(negative)).numpy(), -negative)
-    return Probe("tensorflow", True, f"AutoGraph made the `if` a graph op ({', '.join(sorted(ops & {'If', 'StatelessIf'}))}); "
+    branches = ", ".join(sorted(ops & {"If", "StatelessIf"}))
+    return Probe("tensorflow", True, f"AutoGraph made the `if` a graph op ({branches}); "
                  f"the other branch is {'right' if right else 'wrong'}")
 
 

@@ -23,7 +23,8 @@ EXPECTED_FAILURES = {
     r"^test_(edge|reflect|wrap)_pad": "Pad modes other than 'constant'",
     r"^test_pow_types_int(32|64)_float32": "an integer base with a float exponent gives integers in ONNX; "
                                             "dlsys_lab's Pow computes in floating point",
-    r"^test_reduce_(max|log_sum_exp)_empty_set": "max over an empty axis (ONNX: -inf); dlsys_lab's max needs an element",
+    r"^test_reduce_(max|log_sum_exp)_empty_set": "max over an empty axis (ONNX: -inf); dlsys_lab's max needs "
+                                                  "an element",
 }
 
 

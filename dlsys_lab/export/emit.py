@@ -64,7 +64,7 @@ class Emitter:
         self.keep.append(value)
 
     def name(self, value) -> str:
-        """The graph name of a traced value; a value not seen before (a parameter, a constant) becomes an initializer."""
+        """The graph name of a traced value; one not seen before (a parameter, a constant) becomes an initializer."""
         found = self.names.get(id(value))
         if found is None:
             array = value.numpy() if isinstance(value, Tensor) else np.asarray(value)

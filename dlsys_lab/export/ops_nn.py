@@ -13,7 +13,7 @@ from ..autodiff.ops_conv import Im2Col
 from ..autodiff.tensor import Tensor
 from .ops_shape import concat, pad_with
 from .registry import exports, imports
-from .values import tensor, unsupported
+from .values import number, tensor, unsupported
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ def _layer_norm(node, x, scale, bias=None):
 
 @imports("Dropout")
 def _dropout(node, x, ratio=None, training_mode=None):
-    if training_mode is not None and bool(np.asarray(training_mode).reshape(-1)[0]):
+    if training_mode is not None and number(training_mode):
         raise unsupported(node, "training mode; dropout is the identity in inference")
     return (x, np.ones(x.shape, dtype=bool))[:len(node.outputs)]
 

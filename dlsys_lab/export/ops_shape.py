@@ -12,7 +12,7 @@ from ..autodiff import ops_shape as sh
 from ..autodiff.ops_loss import one_hot
 from ..autodiff.tensor import Tensor
 from .registry import exports, imports
-from .values import FLOATS, axes_of, ints, like, tensor, unsupported
+from .values import FLOATS, axes_of, ints, like, number, tensor, unsupported
 
 INT64_MAX = np.iinfo(np.int64).max
 
@@ -203,7 +203,7 @@ def _pad(node, x, pads, value=None, axes=None):
     widths = [(0, 0)] * x.ndim
     for i, axis in enumerate(axes):
         widths[axis] = (pads[i], pads[i + len(axes)])
-    fill = 0.0 if value is None else float(np.asarray(value.numpy() if isinstance(value, Tensor) else value).reshape(-1)[0])
+    fill = 0.0 if value is None else number(value)
     return pad_with(x, widths, fill)
 
 

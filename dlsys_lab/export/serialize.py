@@ -25,7 +25,8 @@ def load_model(source) -> onnx.ModelProto:
         try:
             model = onnx.load_from_string(source) if isinstance(source, bytes) else onnx.load(source)
         except Exception as err:  # protobuf's DecodeError and friends
-            raise OnnxLoadError(f"{where}: not an ONNX model, or a truncated one ({type(err).__name__}: {err})") from err
+            detail = f"{type(err).__name__}: {err}"
+            raise OnnxLoadError(f"{where}: not an ONNX model, or a truncated one ({detail})") from err
     try:
         onnx.checker.check_model(model)
     except onnx.checker.ValidationError as err:

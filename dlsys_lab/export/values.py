@@ -19,6 +19,11 @@ def ints(value) -> list[int]:
     return [int(v) for v in array.reshape(-1)]
 
 
+def number(value) -> float:
+    """A scalar argument (a one-element NumPy array or Tensor) as a Python float."""
+    return float(np.asarray(value.numpy() if isinstance(value, Tensor) else value).reshape(-1)[0])
+
+
 def tensor(value, like: Tensor | None = None) -> Tensor:
     """`value` as a Tensor (a NumPy array becomes a constant on like's device; integers become float32)."""
     if isinstance(value, Tensor):

@@ -21,7 +21,7 @@ def fuse_elementwise(graph: Graph) -> Graph:
     for node in reversed(graph.nodes):  # consumers first: a producer joins the group of its only consumer
         if node.op not in ELEMENTWISE or node.domain:
             continue
-        readers = list({id(r): r for r in consumers.get(node.outputs[0], [])}.values())  # a node reading it twice is one
+        readers = list({id(r): r for r in consumers.get(node.outputs[0], [])}.values())  # Add(a, a) reads a once
         only = readers[0] if len(readers) == 1 and node.outputs[0] not in outputs else None
         root = root_of.get(id(only)) if only is not None and only.op in ELEMENTWISE else None
         root = id(node) if root is None else root
