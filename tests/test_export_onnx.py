@@ -26,15 +26,17 @@ def _models():
         "residual": (nn.Sequential(nn.Residual(nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 8))),
                                    nn.BatchNorm1d(8), nn.Dropout(0.5)), f32(rows)),
         "embedding": (nn.Sequential(nn.Embedding(10, 6), nn.Linear(6, 3)), rng.integers(0, 10, (4, 7))),
+        "transformer": (nn.TransformerEncoderLayer(16, 2, 32), f32(rng.standard_normal((2, 5, 16)))),
     }
 
 
 MODELS = _models()
 
 
-def _ort(path, *inputs):
+def _ort(path, *inputs, every=False):
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return session.run(None, {i.name: np.asarray(x) for i, x in zip(session.get_inputs(), inputs)})[0]
+    outputs = session.run(None, {i.name: np.asarray(x) for i, x in zip(session.get_inputs(), inputs)})
+    return outputs if every else outputs[0]
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -99,11 +101,22 @@ def test_an_imported_model_trains(tmp_path):
     assert _lowers_loss(imported, x, np.zeros((2, 3), np.float32))
 
 
-def test_from_onnx_runs_on_every_device(device_name, tmp_path):
-    model, x = MODELS["mlp"]
+def test_nested_outputs_are_flattened(tmp_path):
+    lstm, x = nn.LSTM(4, 6), np.random.default_rng(2).standard_normal((3, 2, 4)).astype(np.float32)
+    dl.export.to_onnx(lstm, x, tmp_path / "lstm.onnx")
+    output, (h, c) = lstm(dl.Tensor(x))
+    for got, expected in zip(_ort(tmp_path / "lstm.onnx", x, every=True), (output, h, c)):
+        np.testing.assert_allclose(got, expected.numpy(), **TOL)
+
+
+def test_to_and_from_onnx_on_every_device(device_name, tmp_path):
+    model = nn.Sequential(nn.Linear(8, 4, device=device_name), nn.Tanh())
+    x = np.random.default_rng(3).standard_normal((3, 8)).astype(np.float32)
     dl.export.to_onnx(model, x, tmp_path / "mlp.onnx")
     imported = dl.export.from_onnx(tmp_path / "mlp.onnx", device=device_name)
-    np.testing.assert_allclose(imported(x).numpy(), model(dl.Tensor(x)).numpy(), **TOL)
+    expected = model(dl.Tensor(x, device=device_name)).numpy()
+    np.testing.assert_allclose(_ort(tmp_path / "mlp.onnx", x), expected, **TOL)
+    np.testing.assert_allclose(imported(x).numpy(), expected, **TOL)
 
 
 @pytest.mark.parametrize("dynamo", [False, True], ids=["torchscript", "dynamo"])

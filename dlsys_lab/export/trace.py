@@ -65,13 +65,23 @@ class Tracer:
         return out
 
 
-def _input(value) -> Tensor | np.ndarray:
+def _input(value, device) -> Tensor | np.ndarray:
     if isinstance(value, Tensor):
         return value
     array = np.asarray(value)
     if array.dtype.kind in "iu":
         return array.astype(np.int64)  # token ids: an int64 graph input
-    return Tensor(array, dtype=array.dtype.name if array.dtype.name == "float64" else "float32", requires_grad=False)
+    dtype = array.dtype.name if array.dtype.name == "float64" else "float32"
+    return Tensor(array, device=device, dtype=dtype, requires_grad=False)
+
+
+def _leaves(result):
+    """The tensors of a model's result, depth first (an LSTM's (output, (h, c)) is three graph outputs)."""
+    if isinstance(result, (tuple, list)):
+        for item in result:
+            yield from _leaves(item)
+    else:
+        yield result
 
 
 def _value(name: str, value) -> Value:
@@ -99,11 +109,16 @@ def _eval_mode(model):
 
 
 def trace(model, example_input, opset: int = 17) -> Graph:
-    """The IR of model(example_input): a Module or a function of Tensors; a tuple of inputs for several."""
+    """The IR of model(example_input): a Module or a function of Tensors; a tuple of inputs for several.
+
+    Nested results become a flat list of graph outputs. Values computed outside dlsys_lab's ops (through .numpy()
+    or a comparison) are constants of the graph: their example values are baked in.
+    """
     if OP_HOOK.recorder is not None or OP_HOOK.modules is not None:
         raise RuntimeError("dl.export cannot trace inside dl.profile() or another trace; leave that block first")
     examples = example_input if isinstance(example_input, tuple) else (example_input,)
-    inputs = [_input(x) for x in examples]
+    held = next(iter(model.parameters()), None) if isinstance(model, Module) else None
+    inputs = [_input(x, held.device if held is not None else None) for x in examples]
     emit = Emitter(opset)
     in_names = ["input"] if len(inputs) == 1 else [f"input_{i}" for i in range(len(inputs))]
     for name, x in zip(in_names, inputs):
@@ -117,7 +132,7 @@ def trace(model, example_input, opset: int = 17) -> Graph:
             result = model(*inputs)
         finally:
             OP_HOOK.recorder, OP_HOOK.modules = None, None
-    outputs = result if isinstance(result, tuple) else (result,)
+    outputs = tuple(_leaves(result))
     out_names = ["output"] if len(outputs) == 1 else [f"output_{i}" for i in range(len(outputs))]
     produced = {out for node in emit.nodes for out in node.outputs}
     for name, out in zip(out_names, outputs):
