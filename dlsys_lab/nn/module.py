@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autodiff.hooks import OP_HOOK
 from ..autodiff.tensor import Tensor
 from ..nd.device import device as _device
 
@@ -39,6 +40,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
+        if OP_HOOK.modules is not None:  # dl.export is tracing: it may write this module as one ONNX node
+            return OP_HOOK.modules.call(self, args, kwargs)
         return self.forward(*args, **kwargs)
 
     # ---- what the module holds ----------------------------------------------------------------
