@@ -183,7 +183,6 @@ def step_timer(trainer: StepTrainer, batch: tuple[np.ndarray, np.ndarray], numbe
     prepared = trainer.prepare(*batch)
 
     def seconds_per_step() -> float:
-        gc.collect()
         gc.disable()
         try:
             start = time.perf_counter()
@@ -199,13 +198,21 @@ def step_timer(trainer: StepTrainer, batch: tuple[np.ndarray, np.ndarray], numbe
 def time_interleaved(timers: dict, rounds: int, warmup: int = 1) -> dict:
     """Call every timer once per round, rotating who goes first, after `warmup` untimed rounds.
 
-    A shared machine's load drifts; interleaving makes the drift touch every framework alike.
+    A shared machine's load drifts; interleaving makes the drift touch every framework alike. The objects alive
+    before timing are frozen out of the garbage collector (a full collection with TensorFlow, JAX and torch loaded
+    takes most of a second), and each round starts with a collection of what the steps left behind.
     Returns {key: [seconds per step of each round]}.
     """
     keys, samples = list(timers), {key: [] for key in timers}
-    for r in range(warmup + rounds):
-        for key in keys[r % len(keys):] + keys[:r % len(keys)]:
-            seconds = timers[key]()
-            if r >= warmup:
-                samples[key].append(seconds)
+    gc.collect()
+    gc.freeze()
+    try:
+        for r in range(warmup + rounds):
+            gc.collect()
+            for key in keys[r % len(keys):] + keys[:r % len(keys)]:
+                seconds = timers[key]()
+                if r >= warmup:
+                    samples[key].append(seconds)
+    finally:
+        gc.unfreeze()
     return samples

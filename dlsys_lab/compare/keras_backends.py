@@ -5,6 +5,7 @@ notebook can ask it for one round of step timings at a time, interleaved with th
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -83,6 +84,8 @@ def _serve() -> None:
                 if key not in timers:
                     task, trainer = trainers[request["hidden"]]
                     timers[key] = step_timer(trainer, task.timing_batch(), request["number"])
+                    gc.collect()
+                    gc.freeze()  # later collections skip Keras' own objects, as in time_interleaved
                 reply = {"seconds": timers[key]()}
         except Exception as err:  # reported to the notebook, which raises it there
             reply = {"error": f"{type(err).__name__}: {err}"}
