@@ -33,6 +33,8 @@ def test_lecture_01_models():
     text = printed(execute_notebook(ROOT / "lectures/01_models.ipynb"))
     assert "hand-unrolled RNN matches torch.nn.RNN: True" in text
     assert "softmax regression, 2 epochs: test accuracy" in text
+    assert "our counts equal torch's parameter counts, dlsys_lab's twins' and torch's FLOP counter: True" in text
+    assert "the context's part equals the projections' at T = 2 d = 128" in text
 
 
 @pytest.mark.slow
