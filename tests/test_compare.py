@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from dlsys_lab.compare.digits_task import DigitsTask, TrainingResult, results_agree
-from dlsys_lab.compare.keras_backends import run_with_backend
+from dlsys_lab.compare.digits_task import (DigitsTask, StepTrainer, TrainingResult, results_agree, step_timer,
+                                          time_interleaved, trajectory_gap)
+from dlsys_lab.compare.keras_backends import KerasWorker
 from dlsys_lab.compare.loc import count_loc
 from dlsys_lab.compare.table import SideBySideTable
 
@@ -114,4 +115,62 @@ def test_training_result_round_trips_through_a_dict():
 
 def test_unknown_keras_backend_names_the_choices():
     with pytest.raises(ValueError, match="tensorflow"):
-        run_with_backend("theano", [{}])
+        KerasWorker("theano")
+
+
+def sgd_trainer(task, name="NumPy", lr_scale=1.0):
+    """A StepTrainer for softmax regression by hand; lr_scale != 1 makes a deliberately different one."""
+    w, b = task.initial_params()
+
+    def logits(x):
+        return x @ w + b
+
+    def loss(batch):
+        x, y = batch
+        z = logits(x)
+        z = z - z.max(1, keepdims=True)
+        return float(np.mean(np.log(np.exp(z).sum(1)) - z[np.arange(len(y)), y]))
+
+    def step(batch):
+        nonlocal w, b
+        x, y = batch
+        p = np.exp(logits(x) - logits(x).max(1, keepdims=True))
+        grad = (p / p.sum(1, keepdims=True) - np.eye(10)[y]) / len(x)
+        w, b = w - task.lr * lr_scale * x.T @ grad, b - task.lr * lr_scale * grad.sum(0)
+
+    return StepTrainer(name, lambda x, y: (x, y), step, loss, logits)
+
+
+def test_trajectory_records_one_loss_per_step_and_the_gap_finds_a_different_update():
+    task = DigitsTask.create(hidden=0, epochs=2)
+    ours, again = task.trajectory(sgd_trainer(task)), task.trajectory(sgd_trainer(task, "again"))
+    assert len(ours.losses) == 2 * -(-len(task.x_train) // task.batch_size)
+    assert ours.losses[0] == pytest.approx(np.log(10), abs=0.5) and ours.losses[-1] < ours.losses[0]
+    assert trajectory_gap(again, ours) == 0.0 and ours.accuracy > 0.7
+    off = task.trajectory(sgd_trainer(task, "off", lr_scale=1.01))  # a 1% wrong learning rate
+    assert trajectory_gap(off, ours) > 1e-3  # is caught by the notebook's tolerance
+    assert trajectory_gap(TrainingResult("short", ours.model, 0.0, losses=ours.losses[:-1]), ours) == float("inf")
+    oracle = train_torch(DigitsTask.create(hidden=0, epochs=2))
+    assert abs(oracle.accuracy - ours.accuracy) <= 1 / len(task.y_test)
+
+
+def test_interleaved_rounds_rotate_and_time_every_step():
+    calls = []
+
+    def timer(name):
+        def seconds():
+            calls.append(name)
+            return float(len(calls))
+        return seconds
+
+    samples = time_interleaved({"a": timer("a"), "b": timer("b"), "c": timer("c")}, rounds=3, warmup=1)
+    assert calls == ["a", "b", "c", "b", "c", "a", "c", "a", "b", "a", "b", "c"]
+    assert samples == {"a": [6.0, 8.0, 10.0], "b": [4.0, 9.0, 11.0], "c": [5.0, 7.0, 12.0]}  # call numbers
+    task = DigitsTask.create(hidden=0, epochs=1)
+    steps = []
+    trainer = sgd_trainer(task)
+    counted = StepTrainer("counted", trainer.prepare, lambda batch: steps.append(len(batch[0])), trainer.loss,
+                          trainer.predict)
+    assert step_timer(counted, task.timing_batch(), number=7)() > 0 and steps == [32] * 7
+    result = TrainingResult("a", "b", 1.0, step_seconds=[1.0, 2.0, 3.0, 4.0, 100.0])
+    assert result.median_step_seconds == 3.0 and result.step_iqr_seconds == 2.0

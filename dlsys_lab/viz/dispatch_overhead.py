@@ -1,6 +1,7 @@
 """Week-3 widget: time per call against tensor size for eager and graph execution, measured beforehand.
 
-A slider picks a size; the bars show the time per op there and how much of it is fixed overhead.
+A slider picks a size; the bars show the time per call there (divided by the ops in the chain) and how much of
+it is fixed overhead.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from dlsys_lab.bench.cost_model import fit_linear_cost
 
 
 class DispatchOverheadExplorer:
-    """Left: seconds per call against elements (log-log) per framework; right: microseconds per op at one size."""
+    """Left: seconds per call against elements (log-log) per framework; right: us per call / ops at one size."""
 
     def __init__(self, sizes: Sequence[int], seconds: Mapping[str, Sequence[float]], ops_per_call: int):
         import ipywidgets as widgets
@@ -44,7 +45,7 @@ class DispatchOverheadExplorer:
         self.ax_curves.legend(fontsize=8)
 
     def microseconds_per_op(self) -> np.ndarray:
-        """Measured microseconds per op at the selected size, one value per framework."""
+        """Measured microseconds per call divided by ops_per_call at the selected size, one value per framework."""
         index = self.sizes.index(self.size.value)
         return np.array([values[index] for values in self.seconds.values()]) / self.ops_per_call * 1e6
 
@@ -65,7 +66,8 @@ class DispatchOverheadExplorer:
         for bar, share in zip(bars, self.overhead_share()):
             self.ax_bars.annotate(f"{share:.0%} overhead", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                                   ha="center", va="bottom", fontsize=8)
-        self.ax_bars.set(yscale="log", ylabel="microseconds per op", title=f"n = {self.size.value:,} elements")
+        self.ax_bars.set(yscale="log", ylabel=f"microseconds per call / {self.ops_per_call}",
+                         title=f"n = {self.size.value:,} elements")
         self.ax_bars.tick_params(axis="x", labelrotation=45, labelsize=8)
         self.figure.tight_layout()
         with self.output:
