@@ -69,6 +69,16 @@ def forget(lab: str | None = None) -> None:
         del _IMPLEMENTATIONS[key]
 
 
+def registrations() -> dict[tuple[str, str], Callable]:
+    """Every registered implementation, to hand to another process (dlsys_lab.parallel.launch does)."""
+    return dict(_IMPLEMENTATIONS)
+
+
+def restore(implementations: dict[tuple[str, str], Callable]) -> None:
+    """Register what registrations() returned in another process."""
+    _IMPLEMENTATIONS.update(implementations)
+
+
 def use_lab(lab: str, notebook=None) -> list[str]:
     """Register this student's pieces of `lab` in this kernel (a lab session, another notebook) from their graded
     notebook (default: release/LAB/LAB.ipynb of this course): its setup and solution cells run, in order, in a

@@ -7,16 +7,10 @@ from pathlib import Path
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-from dlsys_lab.notebooks import MXNET_KERNEL_NAME, execute_notebook
+from dlsys_lab.notebooks import MXNET_KERNEL_NAME, execute_notebook, printed
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.notebook
-
-
-def printed(nb) -> str:
-    """Everything the notebook printed to stdout."""
-    return "".join(out.get("text", "") for cell in nb.cells for out in cell.get("outputs", [])
-                   if out.get("output_type") == "stream" and out.get("name") == "stdout")
 
 
 def has_kernel(name: str) -> bool:

@@ -38,7 +38,10 @@ def launch(fn, world_size: int, *args, backend: str = "gloo", timeout: float = 6
     """Run fn(rank, world_size, *args) in world_size processes; return the results in rank order."""
     if world_size < 1:
         raise ValueError(f"world_size must be at least 1, got {world_size}")
-    payload = cloudpickle.dumps((fn, args))  # notebook-defined functions travel by value
+    from dlsys_lab import student
+
+    # notebook-defined functions travel by value, and so do the student's registered pieces of dlsys_lab
+    payload = cloudpickle.dumps((fn, args, student.registrations()))
     ctx = mp.get_context("spawn")
     results = ctx.Queue()
     port = free_port()
@@ -124,7 +127,10 @@ def _worker_main(rank, world_size, port, backend, timeout, payload, results, sta
     try:
         dist.init_process_group(backend, init_method=f"tcp://{LOOPBACK}:{port}", rank=rank,
                                 world_size=world_size, timeout=timedelta(seconds=timeout))
-        fn, args = cloudpickle.loads(payload)
+        fn, args, registrations = cloudpickle.loads(payload)
+        from dlsys_lab import student
+
+        student.restore(registrations)
         results.put((rank, "started", None))
         value = fn(rank, world_size, *args)
         results.put((rank, "ok", pickle.dumps(value)))
