@@ -1,0 +1,14 @@
+"""Week 9: serving a model over HTTP with dynamic batching (FastAPI + uvicorn), and a load generator.
+
+`python -m dlsys_lab.serve MODEL.onnx ...` runs the server (see __main__.py); `python -m dlsys_lab.serve.load URL`
+offers it load. `create_app` builds the application for a Runtime; `DynamicBatcher` is the batching policy alone.
+"""
+from .app import create_app
+from .batcher import BatchResult, DynamicBatcher, QueueFull
+from .process import ServerProcess, free_port
+from .runtime import DlsysRuntime, OnnxRuntime, Runtime, load_runtime, with_dynamic_batch
+from .schemas import ErrorBody, Health, ModelInfo, PredictRequest, PredictResponse, ServeSummary
+
+__all__ = ["create_app", "DynamicBatcher", "BatchResult", "QueueFull", "ServerProcess", "free_port", "Runtime",
+           "DlsysRuntime", "OnnxRuntime", "load_runtime", "with_dynamic_batch", "PredictRequest", "PredictResponse",
+           "ModelInfo", "Health", "ErrorBody", "ServeSummary"]

@@ -1,0 +1,116 @@
+"""python -m dlsys_lab.serve against the load generator, each server on a free loopback port and stopped at the
+end: answers equal offline inference, batching under concurrency, overload, bad input, SIGTERM."""
+import asyncio
+import signal
+import threading
+import time
+
+import httpx
+import numpy as np
+import pytest
+
+import dlsys_lab as dl
+from dlsys_lab import nn
+from dlsys_lab.serve import ServerProcess, load_runtime
+from dlsys_lab.serve.load import run_load
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def mlp_onnx(tmp_path_factory):
+    """The digits MLP shape (64-256-256-10), seeded weights, exported with dl.export.to_onnx."""
+    nn.init.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+    path = tmp_path_factory.mktemp("serve") / "mlp.onnx"
+    dl.export.to_onnx(model, dl.Tensor(np.zeros((1, 64), np.float32)), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return np.random.default_rng(0).uniform(0, 1, (500, 64)).astype(np.float32)
+
+
+@pytest.fixture(scope="module", params=["dlsys", "onnxruntime"])
+def server(request, mlp_onnx):
+    with ServerProcess(mlp_onnx, runtime=request.param, max_batch=32, max_wait_ms=5, max_queue=1024) as process:
+        process.runtime = request.param
+        yield process
+
+
+def test_500_requests_at_concurrency_32_equal_offline_inference(server, mlp_onnx, inputs):
+    report = run_load(server.url, inputs, mode="closed", concurrency=32, max_requests=500, duration_s=120,
+                      keep_outcomes=True)
+    assert report.statuses == {"200": 500} and not report.transport_errors
+    expected = load_runtime(mlp_onnx, server.runtime).run(inputs)
+    served = np.array([o.outputs[0] for o in report.outcomes], np.float32)
+    np.testing.assert_array_equal(served, expected)  # bit for bit, whatever the batches were
+    assert report.mean_batch_size > 1
+    assert max(o.batch_size for o in report.outcomes) <= 32
+
+
+@pytest.mark.parametrize("body, status, says", [
+    ("{not json", 400, "malformed JSON"),
+    ('{"inputs": [[1, 2, 3]]}', 422, "expected rows of shape (64,)"),
+    ('{"inputs": [[NaN' + ", 0" * 63 + "]]}", 422, "finite number"),
+    ('{"inputs": [[Infinity' + ", 0" * 63 + "]]}", 422, "finite number"),
+    ('{"inputs": [[1e39' + ", 0" * 63 + "]]}", 422, "float32's range"),
+    ('{"inputs": [[' + "0, " * 63 + '"x"]]}', 422, "expected"),
+    ('{"inputs": [[' + "0, " * 63 + "0], [0]]}", 422, "ragged"),
+    ('{"inputs": []}', 422, "at least 1 item"),
+    ('{"inputs": [[' + "0, " * 63 + '0]], "extra": 1}', 422, "extra"),
+    ('{"inputs": [' + ", ".join(["[" + ", ".join(["0"] * 64) + "]"] * 33) + "]}", 422, "at most max-batch = 32"),
+])
+def test_bad_input_gets_4xx_naming_what_was_expected_and_the_next_request_succeeds(server, body, status, says):
+    with httpx.Client(base_url=server.url) as client:
+        bad = client.post("/v1/predict", content=body, headers={"content-type": "application/json"})
+        assert bad.status_code == status and says in bad.json()["detail"], bad.text
+        good = client.post("/v1/predict", json={"inputs": [[0.5] * 64]})
+        assert good.status_code == 200 and len(good.json()["outputs"]) == 1
+
+
+def test_health_model_info_and_prometheus_metrics(server):
+    with httpx.Client(base_url=server.url) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        assert client.get("/v1/model").json()["input_shape"] == [64]
+        client.post("/v1/predict", json={"inputs": [[0.0] * 64, [1.0] * 64]})
+        metrics = client.get("/metrics")
+    assert metrics.headers["content-type"].startswith("text/plain")
+    for name in ('dlsys_serve_responses_total{path="/v1/predict",status="200"}', "dlsys_serve_queue_depth",
+                 'dlsys_serve_batch_size_bucket{le="32.0"}', "dlsys_serve_request_latency_seconds_bucket"):
+        assert name in metrics.text
+
+
+async def _burst(url, n):
+    async with httpx.AsyncClient(base_url=url, limits=httpx.Limits(max_connections=n)) as client:
+        return await asyncio.gather(*(client.post("/v1/predict", json={"inputs": [[0.5] * 64]}) for _ in range(n)))
+
+
+def test_overload_gives_only_200_and_503_with_retry_after(mlp_onnx, inputs):
+    with ServerProcess(mlp_onnx, max_batch=1, max_wait_ms=0, max_queue=2) as server:
+        report = run_load(server.url, inputs, mode="closed", concurrency=32, max_requests=300, duration_s=60)
+        responses = asyncio.run(_burst(server.url, 48))
+    assert set(report.statuses) == {"200", "503"} and not report.transport_errors, report.table()
+    refused = [r for r in responses if r.status_code == 503]
+    assert refused and all(r.headers["retry-after"] == "1" for r in refused)
+    assert {r.status_code for r in responses} <= {200, 503}
+
+
+def test_sigterm_during_load_loses_no_accepted_request(mlp_onnx, inputs):
+    server = ServerProcess(mlp_onnx, max_batch=8, max_wait_ms=20, max_queue=1024)
+    try:
+        reports = []
+        client = threading.Thread(target=lambda: reports.append(run_load(
+            server.url, inputs, mode="closed", concurrency=16, duration_s=30, max_requests=20000)))
+        client.start()
+        time.sleep(1.0)  # load is flowing
+        server.terminate()
+        client.join(60)
+        assert server.process.wait(30) in (0, -signal.SIGTERM)  # (uvicorn re-raises the signal it handled)
+    finally:
+        summary = server.stop()
+    (report,) = reports
+    assert set(report.statuses) == {"200"}, report.table()  # nothing accepted was failed or cut off
+    assert report.ok == summary.responses["/v1/predict"]["200"] > 0  # every answer the server sent arrived
+    assert set(report.transport_errors) <= {"ConnectError", "RemoteProtocolError", "ReadError"}
