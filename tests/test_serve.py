@@ -113,4 +113,4 @@ def test_sigterm_during_load_loses_no_accepted_request(mlp_onnx, inputs):
     (report,) = reports
     assert set(report.statuses) == {"200"}, report.table()  # nothing accepted was failed or cut off
     assert report.ok == summary.responses["/v1/predict"]["200"] > 0  # every answer the server sent arrived
-    assert set(report.transport_errors) <= {"ConnectError", "RemoteProtocolError", "ReadError"}
+    assert set(report.transport_errors) <= {"ClientConnectorError", "ServerDisconnectedError", "ClientOSError"}

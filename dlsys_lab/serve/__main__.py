@@ -7,6 +7,7 @@ SIGTERM (or Ctrl-C) stops accepting connections, answers every request already a
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .runtime import RUNTIMES
@@ -32,6 +33,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     """Load the model and serve until SIGTERM."""
     args = parse_args(argv)
+    # OpenMP reads this once, when torch loads it; a limit set later would bind only the calling thread, not the
+    # batcher's forward thread (the cpu device's matmul would then start a thread team per batch).
+    os.environ["OMP_NUM_THREADS"] = str(args.threads)
     import uvicorn
     from threadpoolctl import threadpool_limits
 
@@ -39,7 +43,7 @@ def main(argv=None) -> int:
     from .runtime import load_runtime
 
     runtime = load_runtime(args.model, args.runtime, args.threads, args.device)
-    threadpool_limits(args.threads)  # after loading: the cpu device's OpenMP runtime is loaded with its kernels
+    threadpool_limits(args.threads)  # BLAS
     app = create_app(runtime, args.max_batch, args.max_wait_ms, args.max_queue)
     server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level))
     server.run()
