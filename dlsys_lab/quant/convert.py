@@ -5,6 +5,7 @@ Conv2d; each observer's range sets that layer's input scale. Other layers (ReLU,
 """
 from __future__ import annotations
 
+import copy
 from typing import Iterable
 
 import numpy as np
@@ -45,7 +46,7 @@ def calibrate(model: Module, calibration_batches, observer: str = "minmax", **op
     def watch(module):
         if type(module) in _INT8_LAYERS:
             observers[id(module)] = make_observer(observer, **options)
-            return Observed(module, observers[id(module)])
+            return Observed(copy.copy(module), observers[id(module)])  # (eval() below must not touch the original)
         return None
 
     watched, batches = map_modules(model, watch).eval(), 0
