@@ -121,3 +121,20 @@ def test_percentile_range_ignores_outliers():
     assert minmax.range() == (-1.0, 50.0)
     low, high = percentile.range()
     assert -1.0 <= low < -0.9 and 0.9 < high <= 1.0
+
+
+def test_fake_quantize_rounds_forward_and_passes_gradients_straight_through_inside_the_range():
+    qp = choose_qparams(-1.0, 1.0, symmetric=True)
+    x = dl.Tensor([-3.0, -0.5004, 0.2, 0.9, 2.0])
+    y = dl.quant.fake_quantize(x, qp)
+    np.testing.assert_array_equal(y.numpy(), dequantize_array(quantize_array(x.numpy(), qp), qp))
+    y.backward(dl.Tensor(np.full(5, 2.0)))
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 2.0, 2.0, 2.0, 0.0])  # clipped entries get none
+
+
+def test_fake_quantized_weights_train_per_channel():
+    w = dl.Tensor(np.random.default_rng(0).standard_normal((4, 6)))
+    _, qp = quantize_weight(w.numpy(), per_channel=True, symmetric=True)
+    loss = (dl.quant.fake_quantize(w, qp) ** 2).sum()
+    loss.backward()
+    np.testing.assert_allclose(w.grad.numpy(), 2 * dequantize_array(quantize_array(w.numpy(), qp), qp), rtol=1e-6)
