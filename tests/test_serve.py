@@ -114,3 +114,16 @@ def test_sigterm_during_load_loses_no_accepted_request(mlp_onnx, inputs):
     assert set(report.statuses) == {"200"}, report.table()  # nothing accepted was failed or cut off
     assert report.ok == summary.responses["/v1/predict"]["200"] > 0  # every answer the server sent arrived
     assert set(report.transport_errors) <= {"ClientConnectorError", "ServerDisconnectedError", "ClientOSError"}
+
+
+def test_an_int8_model_from_onnxruntime_quantization_serves_too(mlp_onnx, tmp_path, inputs):
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantized = tmp_path / "mlp_int8.onnx"
+    quantize_dynamic(str(mlp_onnx), str(quantized), weight_type=QuantType.QInt8)
+    with ServerProcess(quantized, runtime="onnxruntime") as server:
+        report = run_load(server.url, inputs[:64], mode="closed", concurrency=8, max_requests=64, keep_outcomes=True)
+    assert report.statuses == {"200": 64}
+    served = np.array([o.outputs[0] for o in report.outcomes])
+    expected = load_runtime(mlp_onnx, "onnxruntime").run(inputs[:64])
+    assert np.abs(served - expected).max() < 0.05 * np.abs(expected).max()  # int8 weights: close, not equal
