@@ -105,3 +105,35 @@ def test_channel_pruning_cuts_macs_and_keeps_what_the_kept_channels_compute():
     np.testing.assert_allclose(pruned(x).numpy(), _zeroed_like_pruned(model, pruned)(x).numpy(), rtol=1e-5,
                                atol=1e-6)
     assert model.layers[0].out_channels == 8  # the original is untouched
+
+
+def test_sensitivity_scan_prunes_one_layer_at_a_time_and_restores_the_model():
+    model = _cnn()
+    before = model.state_dict()
+    x = dl.Tensor(np.random.default_rng(0).uniform(0, 1, (4, 1, 8, 8)), requires_grad=False)
+    reference = model(x).numpy()
+
+    def change(m):
+        return float(np.abs(m(x).numpy() - reference).max())
+
+    scan = dl.prune.sensitivity(model, change, sparsities=(0.0, 0.5, 0.99))
+    assert list(scan) == list(dl.prune.prunable_weights(model))
+    for points in scan.values():
+        assert [s for s, _ in points] == [0.0, 0.5, 0.99] and points[0][1] == 0.0 and points[2][1] > points[1][1] > 0
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_distillation_loss_and_gradient_equal_torch():
+    rng = np.random.default_rng(0)
+    s, t, y = rng.standard_normal((6, 10)), rng.standard_normal((6, 10)), rng.integers(0, 10, 6)
+    student = dl.Tensor(s, dtype="float64")
+    loss = dl.prune.distillation_loss(student, dl.Tensor(t, dtype="float64"), dl.Tensor(y), temperature=3.0, alpha=0.7)
+    loss.backward()
+    ts = torch.tensor(s, requires_grad=True)
+    soft = torch.nn.functional.kl_div(torch.log_softmax(ts / 3, -1), torch.softmax(torch.tensor(t) / 3, -1),
+                                      reduction="batchmean") * 9
+    expected = 0.7 * soft + 0.3 * torch.nn.functional.cross_entropy(ts, torch.tensor(y))
+    expected.backward()
+    np.testing.assert_allclose(loss.numpy(), expected.item(), rtol=1e-10)
+    np.testing.assert_allclose(student.grad.numpy(), ts.grad.numpy(), rtol=1e-8, atol=1e-12)
