@@ -8,4 +8,5 @@ from .macs import macs
 from .magnitude import Masks, MaskedOptimizer, magnitude, named_modules, prunable_weights
 from .sensitivity import sensitivity
 
-__all__ = ["magnitude", "channels", "macs", "sensitivity", "distillation_loss", "Masks", "MaskedOptimizer", "prunable_weights", "named_modules"]
+__all__ = ["magnitude", "channels", "macs", "sensitivity", "distillation_loss", "Masks", "MaskedOptimizer",
+           "prunable_weights", "named_modules"]
