@@ -30,7 +30,7 @@ class ServerProcess:
     ServerProcess("mlp.onnx", max_batch=32, runtime="onnxruntime") runs
     python -m dlsys_lab.serve mlp.onnx --host 127.0.0.1 --port <free> --max-batch 32 --runtime onnxruntime."""
 
-    def __init__(self, model, startup_timeout_s: float = 60.0, **options):
+    def __init__(self, model, startup_timeout_s: float = 120.0, **options):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         flags = [f"--{name.replace('_', '-')}={value}" for name, value in options.items()]
