@@ -1,6 +1,7 @@
 """python -m dlsys_lab.serve against the load generator, each server on a free loopback port and stopped at the
 end: answers equal offline inference, batching under concurrency, overload, bad input, SIGTERM."""
 import asyncio
+import json
 import signal
 import threading
 import time
@@ -138,3 +139,26 @@ def test_an_int8_model_from_onnxruntime_quantization_serves_too(mlp_onnx, tmp_pa
     served = np.array([o.outputs[0] for o in report.outcomes])
     expected = load_runtime(mlp_onnx, "onnxruntime").run(inputs[:64])
     assert np.abs(served - expected).max() < 0.05 * np.abs(expected).max()  # int8 weights: close, not equal
+
+
+def test_generate_streams_the_tokens_that_offline_generation_makes(mlp_onnx, tmp_path):
+    from dlsys_lab.data.text import char_corpus
+    from dlsys_lab.models import TransformerLM, generate
+    from dlsys_lab.serve import save_lm
+
+    corpus = char_corpus(50)
+    nn.init.manual_seed(0)
+    lm = TransformerLM(corpus.vocab_size, d_model=32, nhead=2, num_layers=1, dim_feedforward=64, max_len=48)
+    save_lm(tmp_path / "lm.npz", lm, corpus.chars)
+    prompt, request = corpus.text[:10], {"max_new_tokens": 20, "temperature": 0.8, "seed": 3}
+    with ServerProcess(mlp_onnx, lm=tmp_path / "lm.npz") as server:
+        with httpx.stream("POST", f"{server.url}/v1/generate", json={"prompt": prompt, **request}) as response:
+            assert response.headers["content-type"] == "application/x-ndjson"
+            lines = [json.loads(line) for line in response.iter_lines() if line]
+        unknown = httpx.post(f"{server.url}/v1/generate", json={"prompt": "\u2603"})
+        too_long = httpx.post(f"{server.url}/v1/generate", json={"prompt": prompt, "max_new_tokens": 100})
+    expected = corpus.decode(generate(lm, corpus.encode(prompt)[None], 20, 0.8, seed=3)[0])
+    assert [line["token"] for line in lines[:-1]] == list(expected[len(prompt):])
+    assert lines[-1] == {"text": expected, "new_tokens": 20}
+    assert unknown.status_code == 422 and "not in the vocabulary" in unknown.json()["detail"]
+    assert too_long.status_code == 422 and "max_len = 48" in too_long.json()["detail"]

@@ -26,6 +26,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--device", choices=("cpu", "numpy"), default=None,
                         help="the dlsys runtime's device (default: cpu where our kernels are built)")
     parser.add_argument("--threads", type=int, default=1, help="threads of the forward pass (OpenMP, BLAS, ORT)")
+    parser.add_argument("--lm", default=None, help="a TransformerLM saved by dlsys_lab.serve.generate.save_lm: "
+                        "enables POST /v1/generate")
     parser.add_argument("--log-level", default="warning", help="uvicorn's log level")
     return parser.parse_args(argv)
 
@@ -40,11 +42,13 @@ def main(argv=None) -> int:
     from threadpoolctl import threadpool_limits
 
     from .app import create_app
+    from .generate import TextGenerator, load_lm
     from .runtime import load_runtime
 
     runtime = load_runtime(args.model, args.runtime, args.threads, args.device)
     threadpool_limits(args.threads)  # BLAS
-    app = create_app(runtime, args.max_batch, args.max_wait_ms, args.max_queue)
+    generator = TextGenerator(*load_lm(args.lm)) if args.lm else None
+    app = create_app(runtime, args.max_batch, args.max_wait_ms, args.max_queue, generator)
     server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level))
     server.run()
     return 0

@@ -12,12 +12,14 @@ from contextlib import asynccontextmanager
 import numpy as np
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from .batcher import DynamicBatcher, QueueFull
 from .metrics import CountResponses, ServerMetrics
 from .runtime import Runtime
-from .schemas import ErrorBody, Health, ModelInfo, PredictRequest, PredictResponse, ServeSummary
+from .generate import TextGenerator
+from .schemas import (ErrorBody, GenerateRequest, Health, ModelInfo, PredictRequest, PredictResponse,
+                      ServeSummary)
 
 RETRY_AFTER_S = 1
 
@@ -51,8 +53,10 @@ def rows_for(inputs: list, row_shape: tuple[int | None, ...], max_batch: int) ->
     return rows
 
 
-def create_app(runtime: Runtime, max_batch: int = 32, max_wait_ms: float = 5.0, max_queue: int = 256) -> FastAPI:
-    """The server's app for `runtime`, batching up to max_batch rows or max_wait_ms, queueing max_queue requests."""
+def create_app(runtime: Runtime, max_batch: int = 32, max_wait_ms: float = 5.0, max_queue: int = 256,
+               generator: TextGenerator | None = None) -> FastAPI:
+    """The server's app for `runtime`, batching up to max_batch rows or max_wait_ms, queueing max_queue requests;
+    with a generator, also POST /v1/generate (tokens streamed as JSON lines)."""
     metrics = ServerMetrics(lambda: batcher.depth)
     batcher = DynamicBatcher(runtime.run, max_batch, max_wait_ms / 1000, max_queue, metrics.observe_batch)
     info = ModelInfo(model=runtime.model_name, runtime=runtime.name, input_shape=list(runtime.row_shape),
@@ -94,6 +98,14 @@ def create_app(runtime: Runtime, max_batch: int = 32, max_wait_ms: float = 5.0, 
         answer = PredictResponse(outputs=result.outputs.tolist(), model=runtime.model_name,
                                  batch_size=result.batch_size)
         return Response(answer.model_dump_json(), media_type="application/json")  # (validated once, just above)
+
+    if generator is not None:
+        @app.post("/v1/generate", responses={422: {"model": ErrorBody}})
+        async def generate(request: GenerateRequest):
+            problem = generator.check(request)
+            if problem:
+                return _error(422, problem)
+            return StreamingResponse(generator.stream(request), media_type="application/x-ndjson")
 
     @app.get("/v1/model", response_model=ModelInfo)
     async def model_info():

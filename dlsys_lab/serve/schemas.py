@@ -50,6 +50,29 @@ class ErrorBody(BaseModel):
     detail: str
 
 
+class GenerateRequest(BaseModel):
+    """POST /v1/generate: continue a prompt with the server's language model."""
+
+    model_config = ConfigDict(extra="forbid")
+    prompt: str = Field(min_length=1)
+    max_new_tokens: int = Field(32, ge=1, le=1024)
+    temperature: float = Field(0.0, ge=0.0, allow_inf_nan=False, description="0: greedy")
+    seed: int = 0
+
+
+class GenerateToken(BaseModel):
+    """One line of /v1/generate's stream: the next token."""
+
+    token: str
+
+
+class GenerateDone(BaseModel):
+    """The last line of /v1/generate's stream: the prompt and everything generated."""
+
+    text: str
+    new_tokens: int
+
+
 class ServeSummary(BaseModel):
     """What the server prints as its last line: the responses it sent, by path and status."""
 
