@@ -157,8 +157,10 @@ def test_generate_streams_the_tokens_that_offline_generation_makes(mlp_onnx, tmp
             lines = [json.loads(line) for line in response.iter_lines() if line]
         unknown = httpx.post(f"{server.url}/v1/generate", json={"prompt": "\u2603"})
         too_long = httpx.post(f"{server.url}/v1/generate", json={"prompt": prompt, "max_new_tokens": 100})
+        malformed = httpx.post(f"{server.url}/v1/generate", json={"prompt": prompt, "temperature": -1})
     expected = corpus.decode(generate(lm, corpus.encode(prompt)[None], 20, 0.8, seed=3)[0])
     assert [line["token"] for line in lines[:-1]] == list(expected[len(prompt):])
     assert lines[-1] == {"text": expected, "new_tokens": 20}
     assert unknown.status_code == 422 and "not in the vocabulary" in unknown.json()["detail"]
     assert too_long.status_code == 422 and "max_len = 48" in too_long.json()["detail"]
+    assert malformed.status_code == 422 and '"temperature": a number >= 0' in malformed.json()["detail"]

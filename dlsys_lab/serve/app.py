@@ -77,8 +77,12 @@ def create_app(runtime: Runtime, max_batch: int = 32, max_wait_ms: float = 5.0, 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
         errors = exc.errors()
-        expected = (f'expected {{"inputs": [row, ...]}} with 1 to {max_batch} rows of shape '
-                    f'{shape_text(runtime.row_shape)} of finite numbers')
+        if request.url.path == "/v1/generate":
+            expected = ('expected {"prompt": text, "max_new_tokens": 1 to 1024, "temperature": a number >= 0, '
+                        '"seed": an integer}')
+        else:
+            expected = (f'expected {{"inputs": [row, ...]}} with 1 to {max_batch} rows of shape '
+                        f'{shape_text(runtime.row_shape)} of finite numbers')
         if any(e.get("type") == "json_invalid" for e in errors):
             return _error(400, f"malformed JSON; {expected}")
         first = errors[0]  # (for a number in a row, each kind of row the union allows reports one error)
