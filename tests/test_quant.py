@@ -8,6 +8,7 @@ from dlsys_lab import nn, optim
 from dlsys_lab.data import DataLoader, digits
 from dlsys_lab.quant import choose_qparams, dequantize_array, matmul_int8, quantize_array, quantize_weight
 
+pytestmark = pytest.mark.xdist_group("quant")  # the digits model is trained once, by one worker
 CPU = dl.device("cpu")
 needs_cpu = pytest.mark.skipif(not CPU.available(), reason=f"cpu: {CPU.status()}")
 

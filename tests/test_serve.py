@@ -16,7 +16,7 @@ from dlsys_lab import nn
 from dlsys_lab.serve import ServerProcess, load_runtime
 from dlsys_lab.serve.load import run_load
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]  # one worker starts each server once
 
 
 @pytest.fixture(scope="module")
