@@ -35,18 +35,23 @@ def accuracy(model: nn.Module, loader: DataLoader) -> float:
 
 def train(epochs: int = 15, device=None, seed: int = 0, progress: bool = True) -> float:
     """Train with SGD (lr 0.1, momentum 0.9, weight decay 5e-4, cosine schedule); return the test accuracy."""
+    _, test_set = digits()
+    return accuracy(fit_mlp(epochs, device, seed, progress), DataLoader(test_set, batch_size=256, device=device))
+
+
+def fit_mlp(epochs: int = 15, device=None, seed: int = 0, progress: bool = True) -> nn.Module:
+    """The reference MLP trained on digits' training split as `train` does (for later weeks that need the model)."""
     # Matrices this small run fastest on one BLAS thread; more threads only contend for the cores.
     with threadpool_limits(1):
-        return _train(epochs, device, seed, progress)
+        return _fit(epochs, device, seed, progress)
 
 
-def _train(epochs, device, seed, progress):
+def _fit(epochs, device, seed, progress):
     from tqdm.auto import tqdm
 
     nn.init.manual_seed(seed)
-    train_set, test_set = digits()
+    train_set, _ = digits()
     train_loader = DataLoader(train_set, batch_size=32, shuffle=True, seed=seed, device=device)
-    test_loader = DataLoader(test_set, batch_size=256, device=device)
     model = make_mlp(device)
     loss_fn = nn.CrossEntropyLoss()
     optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
@@ -62,7 +67,7 @@ def _train(epochs, device, seed, progress):
             losses.append(loss.item())
         schedule.step()
         bar.set_postfix(loss=f"{np.mean(losses):.4f}")
-    return accuracy(model, test_loader)
+    return model
 
 
 def main(argv=None) -> None:

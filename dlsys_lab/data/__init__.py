@@ -8,7 +8,8 @@ from .digits import digits
 from .loader import DataLoader
 from .mnist import mnist, read_idx
 from .sequence import addition_task, sequence_task
+from .shard import Subset, shard
 from .text import CharCorpus, char_corpus, grammar_text
 
 __all__ = ["Dataset", "TensorDataset", "DataLoader", "transforms", "digits", "mnist", "read_idx", "sequence_task",
-           "addition_task", "char_corpus", "grammar_text", "CharCorpus"]
+           "addition_task", "char_corpus", "grammar_text", "CharCorpus", "Subset", "shard"]

@@ -5,6 +5,7 @@
 #include "../common/ops.h"
 #include "elementwise.h"
 #include "matmul.h"
+#include "qmatmul.h"
 #include "storage_cache.h"
 
 #include <ATen/ops/from_blob.h>
@@ -140,6 +141,21 @@ Tensor matmul_batched(int step, const Tensor& a, const Dims& a_offsets, int64_t 
   return out;
 }
 
+// C = A @ B^T in int32 for int8 matrices A (M x K) and B (N x K), both compact: the quantized Linear's product.
+Tensor matmul_int8_nt(const Tensor& a, const Tensor& b) {
+  for (const auto* t : {&a, &b}) {
+    TORCH_CHECK(t->device().is_cpu() && t->scalar_type() == at::kChar && t->dim() == 2 && t->is_contiguous(),
+                "matmul_int8 takes two compact 2-d int8 CPU tensors, got ", t->scalar_type(), " of ", t->dim(), " dims");
+  }
+  TORCH_CHECK(a.size(1) == b.size(1), "matmul_int8: A has ", a.size(1), " columns but B (N x K) has ", b.size(1));
+  TORCH_CHECK(a.size(1) < (int64_t(1) << 17), "matmul_int8: K = ", a.size(1), " could overflow the int32 sums");
+  const int64_t m = a.size(0), n = b.size(0), k = a.size(1);
+  Tensor c = at::empty({m, n}, a.options().dtype(at::kInt));
+  const bool big = m * n * k >= (int64_t(1) << 18);
+  matmul_int8(a.data_ptr<int8_t>(), b.data_ptr<int8_t>(), c.data_ptr<int32_t>(), m, n, k, big ? omp_get_max_threads() : 1);
+  return c;
+}
+
 }  // namespace
 }  // namespace dlsys
 
@@ -156,5 +172,6 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("reduce", &reduce, "sum or max over the trailing dimensions (all but the first n_kept)");
   m.def("cast", &cast, "a compact copy converted to float64 (to_double) or float32");
   m.def("matmul", &matmul_batched, "batched strided matmul with the chosen optimization step");
+  m.def("matmul_int8", &matmul_int8_nt, "int32 A @ B^T of compact int8 matrices A (M x K) and B (N x K)");
   m.def("num_threads", [] { return omp_get_max_threads(); }, "OpenMP threads the kernels use");
 }
