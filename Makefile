@@ -74,8 +74,15 @@ scalesim: $(SS_INSTALLED)
 kernels: setup  ## build our C++ kernels once (cached by source hash; a no-op when built)
 	$(BIN)/python -m dlsys_lab.kernels.build
 
+# JupyterLab, its terminals and its kernels find the venv's commands first on PATH (`dlsys` in a terminal, the
+# `alembic` that nbgrader runs); jupyter/ holds the course's JupyterLab settings (no news pop-up). The gradebook is
+# made (or repaired) and the nbgrader exchange (exchange/, see autograder/nbgrader_config.py) created first.
+LAB_ENV = VIRTUAL_ENV="$(CURDIR)/$(VENV)" PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}"
+
 lab: setup
-	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+	@mkdir -p exchange
+	@$(BIN)/python -m autograder.gradebook gradebook.db
+	$(LAB_ENV) $(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: kernels scalesim
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
