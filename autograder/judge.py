@@ -186,8 +186,9 @@ def run_test(test: cells.TestCell, namespace: dict, unbuilt: dict[str, str] | No
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     filename = f"<test {test.grade_id}>"
     shown = "" if test.hidden else test.source
+    printed = io.StringIO()
     try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()):
             exec(compile(tree, filename, "exec"), namespace)
             value = eval(compile(ast.Expression(last.value), filename, "eval"), namespace) if last else None
     except SandboxGone:
@@ -198,8 +199,16 @@ def run_test(test: cells.TestCell, namespace: dict, unbuilt: dict[str, str] | No
                    else failure_message(exc, code, filename, test.hidden))
         return TestResult(test.grade_id, test.points, 0.0, message, test.hidden, shown)
     score = partial_credit(value, test.points)
-    message = "passed" if score == test.points else f"partial credit {score:g} of {test.points:g}"
+    message = "passed" if score == test.points else partial_message(score, test.points, printed.getvalue())
     return TestResult(test.grade_id, test.points, score, message, test.hidden, shown)
+
+
+def partial_message(score: float, points: float, printed: str) -> str:
+    """What feedback says about partial credit: the points, and what the test printed about its measurement
+    (its last lines; a course author prints there what the score was computed from)."""
+    measured = "; ".join(line.strip() for line in printed.strip().splitlines()[-3:] if line.strip())[:300]
+    return (f"partial credit: {round(score, 2):g} of {points:g} points, computed by the test from what it measured"
+            + (f" ({measured})" if measured else ""))
 
 
 def partial_credit(value, points: float) -> float:

@@ -9,6 +9,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import cells
+from autograder.report import points
 
 
 def write(root: Path, lab: str, student: str, sources: dict[str, Path], copies: dict[str, Path],
@@ -46,7 +47,7 @@ def autograded_notebook(source_nb, student_nb, outcomes: dict[str, dict]):
 def _output(test: dict):
     """A test that earned points prints its outcome; one that earned none shows it as an error, as a test cell
     that raised would."""
-    line = f"{test['grade_id']}: {test['score']:.4g} / {test['points']:g} points. {test['message']}"
+    line = f"{test['grade_id']}: {points(test['score'])} / {points(test['points'])} points. {test['message']}"
     if test["score"] > 0:
         return nbformat.v4.new_output("stream", name="stdout", text=line + "\n")
     return nbformat.v4.new_output("error", ename="TestFailed", evalue=test["message"], traceback=[line])
