@@ -9,6 +9,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from dlsys_lab.bench.cost_model import fit_linear_cost
+from dlsys_lab.viz.style import FULL_LABEL
 
 
 class DispatchOverheadExplorer:
@@ -25,7 +26,8 @@ class DispatchOverheadExplorer:
                 raise ValueError(f"{label}: {values.size} timings for {len(self.sizes)} sizes; time every size")
         self.ops_per_call = ops_per_call
         self.costs = {label: fit_linear_cost(self.sizes, values) for label, values in self.seconds.items()}
-        self.size = widgets.SelectionSlider(options=self.sizes, value=self.sizes[0], description="elements")
+        self.size = widgets.SelectionSlider(options=self.sizes, value=self.sizes[0], description="elements",
+                                            style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, (self.ax_curves, self.ax_bars) = plt.subplots(1, 2, figsize=(11, 4))
         plt.close(self.figure)  # shown through self.output only

@@ -4,6 +4,7 @@ each node's value and gradient (reverse mode) or tangent (forward mode).
 from __future__ import annotations
 
 from dlsys_lab.viz.computational_graph import ComputationalGraph
+from dlsys_lab.viz.style import FULL_LABEL
 
 # where each node of the example graph sits on the canvas
 EXAMPLE_LAYOUT = {"x1": (0, 2), "x2": (0, 0), "v1": (1, 2.4), "v2": (1, 1.2), "v3": (1, 0),
@@ -20,10 +21,10 @@ class GraphStepper:
 
         self.graph = graph or ComputationalGraph()
         self.layout = layout or EXAMPLE_LAYOUT
-        self.mode = widgets.ToggleButtons(options=MODES, value="reverse", description="mode")
-        self.x1 = widgets.FloatText(value=x1, description="x1")
-        self.x2 = widgets.FloatText(value=x2, description="x2")
-        self.step = widgets.IntSlider(value=0, min=0, max=1, description="step")
+        self.mode = widgets.ToggleButtons(options=MODES, value="reverse", description="mode", style=FULL_LABEL)
+        self.x1 = widgets.FloatText(value=x1, description="x1", style=FULL_LABEL)
+        self.x2 = widgets.FloatText(value=x2, description="x2", style=FULL_LABEL)
+        self.step = widgets.IntSlider(value=0, min=0, max=1, description="step", style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, self.ax = plt.subplots(figsize=(9, 4.5))
         plt.close(self.figure)  # shown through self.output only
