@@ -19,6 +19,7 @@ VENV := .venv
 MXVENV := .venv-mxnet
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.dlsys-installed
+KERNELSPEC := $(VENV)/share/jupyter/kernels/dlsys-lab/kernel.json
 MX_INSTALLED := $(MXVENV)/.dlsys-installed
 SSVENV := .venv-scalesim
 SS_INSTALLED := $(SSVENV)/.dlsys-installed
@@ -48,8 +49,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
 	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name dlsys-lab --display-name "Python 3 (dlsys-lab)" >/dev/null
 	@touch $@
+
+# The course's kernel (dlsys_lab/kernelspec.py says how it is set up); re-registered when that file changes.
+$(KERNELSPEC): $(INSTALLED) dlsys_lab/kernelspec.py
+	$(BIN)/python -m dlsys_lab.kernelspec >/dev/null
 
 # MXNet 1.9.1 needs NumPy < 1.24, so it lives in its own venv with its own Jupyter kernel, registered in .venv.
 $(MX_INSTALLED): Makefile $(INSTALLED)
@@ -58,7 +62,7 @@ $(MX_INSTALLED): Makefile $(INSTALLED)
 	$(MXVENV)/bin/python -m ipykernel install --prefix "$(CURDIR)/$(VENV)" --name mxnet-legacy --display-name "MXNet 1.9 (legacy)" 2>/dev/null
 	@touch $@
 
-setup: $(INSTALLED) $(MX_INSTALLED)  ## install everything (once)
+setup: $(INSTALLED) $(KERNELSPEC) $(MX_INSTALLED)  ## install everything (once)
 
 mxnet: $(MX_INSTALLED)
 
