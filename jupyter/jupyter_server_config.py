@@ -1,5 +1,5 @@
 """The course's JupyterLab settings: `make lab` puts this folder on JUPYTER_CONFIG_PATH.
-No news pop-up or update check; terminals are bash with the course's venv first on PATH, after the user's ~/.bashrc
+No news or update check (labconfig/page_config.json also turns off the plugin that asks about news); terminals are bash with the course's venv first on PATH, after the user's ~/.bashrc
 (a login shell would reset PATH from /etc/profile, and `dlsys` would not be found)."""
 import os
 

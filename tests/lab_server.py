@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -26,9 +27,10 @@ def free_port() -> int:
 
 @dataclass
 class LabServer:
-    """A running `make lab`: its base URL and process."""
+    """A running `make lab`: its base URL, process and log (the server's and its kernels' console)."""
     base: str
     process: subprocess.Popen
+    log: Path
 
     def url(self, path: str) -> str:
         """path on the server, with the token."""
@@ -76,13 +78,26 @@ async def _terminal_output(ws_url: str, command: str, timeout: float) -> str:
     return output.split(done)[0]
 
 
+def private_settings() -> dict[str, str]:
+    """JupyterLab's user settings and workspaces in a temporary folder, with autosave off: a test never writes the
+    outputs of a run into the course's notebooks, nor changes the settings of whoever runs it."""
+    folder = Path(tempfile.mkdtemp(prefix="jupyterlab-settings-"))
+    docmanager = folder / "settings" / "@jupyterlab" / "docmanager-extension" / "plugin.jupyterlab-settings"
+    docmanager.parent.mkdir(parents=True)
+    docmanager.write_text(json.dumps({"autosave": False}))
+    return {"JUPYTERLAB_SETTINGS_DIR": str(folder / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(folder / "workspaces")}
+
+
 def start(timeout: float = 120) -> LabServer:
-    """`make lab` on a free port; waits until the server answers (AssertionError with its log if it does not)."""
+    """`make lab` on a free port, notebooks in fast mode (DLSYS_FAST=1); waits until the server answers
+    (AssertionError with its log if it does not)."""
     port = free_port()
-    process = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"PORT={port}", f"LAB_ARGS=--IdentityProvider.token={TOKEN}"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    server = LabServer(f"http://127.0.0.1:{port}", process)
+    args = f"--IdentityProvider.token={TOKEN} --LabApp.expose_app_in_browser=True"  # window.jupyterapp for tests
+    log = tempfile.NamedTemporaryFile("w+", prefix="make-lab-", suffix=".log", delete=False)
+    process = subprocess.Popen(["make", "--no-print-directory", "lab", f"PORT={port}", f"LAB_ARGS={args}"],
+                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True, env=dict(os.environ, DLSYS_FAST="1", **private_settings()))
+    server = LabServer(f"http://127.0.0.1:{port}", process, Path(log.name))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
         try:
@@ -91,4 +106,4 @@ def start(timeout: float = 120) -> LabServer:
         except OSError:
             time.sleep(0.5)
     server.stop()
-    raise AssertionError(f"JupyterLab did not answer on {server.base}:\n{process.stdout.read()}")
+    raise AssertionError(f"JupyterLab did not answer on {server.base}:\n{server.log.read_text()}")

@@ -10,12 +10,10 @@ import lab_server
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("make_lab")]
 
 
-@pytest.fixture(scope="module")
-def server():
-    """One `make lab` for every check of this module."""
-    running = lab_server.start()
-    yield running
-    running.stop()
+@pytest.fixture
+def server(lab):
+    """The session's `make lab` (conftest.py)."""
+    return lab
 
 
 def test_make_lab_serves_jupyterlab_with_the_course_kernels(server):
@@ -26,6 +24,7 @@ def test_make_lab_serves_jupyterlab_with_the_course_kernels(server):
     assert status == 200
     config = json.loads(page.split('id="jupyter-config-data" type="application/json">')[1].split("</script>")[0])
     assert config["news"] == {"disabled": True}, "the course's jupyter/ settings turn JupyterLab's news off"
+    assert "@jupyterlab/apputils-extension:announcements" in config["disabledExtensions"], "and its pop-up"
 
 
 def test_terminal_finds_the_course_commands(server):
