@@ -29,7 +29,7 @@ LAB_ARGS ?=
 PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=25
 JOBS ?= 2
 
-.PHONY: help lab test setup mxnet scalesim kernels doctor release check grade bench clean
+.PHONY: help lab test setup mxnet scalesim kernels chromium doctor release check grade bench clean
 
 help:  ## list the targets
 	@echo "make lab      set up .venv (once) and start JupyterLab on http://127.0.0.1:$(PORT)"
@@ -88,7 +88,14 @@ lab: setup
 	@$(BIN)/python -m autograder.gradebook gradebook.db
 	$(LAB_ENV) $(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-test: kernels scalesim
+# The browser tests (tests/test_browser.py) drive Debian's chromium with Playwright (a test extra); as root with
+# apt-get, chromium is installed when missing; elsewhere those tests skip, naming the command.
+chromium:
+	@command -v chromium >/dev/null || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && \
+	  { apt-get install -y -qq chromium || { apt-get update -qq && apt-get install -y -qq chromium; }; } >/dev/null 2>&1; } || \
+	  echo "chromium is not installed, so tests/test_browser.py will skip (as root: apt-get install -y chromium)"
+
+test: kernels scalesim chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 doctor: setup
