@@ -1,6 +1,8 @@
 """The course's JupyterLab settings: `make lab` puts this folder on JUPYTER_CONFIG_PATH.
-No news or update check (labconfig/page_config.json also turns off the plugin that asks about news); terminals are bash with the course's venv first on PATH, after the user's ~/.bashrc
-(a login shell would reset PATH from /etc/profile, and `dlsys` would not be found)."""
+No news or update check; labconfig/page_config.json also turns off the plugin that asks about news, and nbgrader's
+Validate button (students run `dlsys validate`, which checks the way grading does). Terminals are bash with the
+course's venv first on PATH, after the user's ~/.bashrc (a login shell would reset PATH from /etc/profile, and
+`dlsys` would not be found)."""
 import os
 
 c = get_config()  # noqa: F821 - provided by traitlets when Jupyter loads this file

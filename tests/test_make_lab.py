@@ -25,6 +25,7 @@ def test_make_lab_serves_jupyterlab_with_the_course_kernels(server):
     config = json.loads(page.split('id="jupyter-config-data" type="application/json">')[1].split("</script>")[0])
     assert config["news"] == {"disabled": True}, "the course's jupyter/ settings turn JupyterLab's news off"
     assert "@jupyterlab/apputils-extension:announcements" in config["disabledExtensions"], "and its pop-up"
+    assert "@jupyter/nbgrader:validate-assignment" in config["disabledExtensions"], "students run `dlsys validate`"
 
 
 def test_terminal_finds_the_course_commands(server):
