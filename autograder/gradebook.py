@@ -82,6 +82,7 @@ def record(root: Path, lab: str, source_notebooks: dict[str, Path], scores: dict
                 for grade_id, score in by_test.items():
                     grade = gradebook.find_grade(grade_id, Path(name).stem, lab, student)
                     grade.auto_score = score
+                    grade.needs_manual_grade = grade.manual_score is not None   # nbgrader's rule: review overrides
             gradebook.db.commit()
 
 

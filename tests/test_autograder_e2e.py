@@ -106,7 +106,7 @@ def test_formgrader_sees_each_submission_and_its_notebook(graded):
     assert api.get_assignment(LAB)["num_submissions"] == 7
     submissions = api.get_submissions(LAB)
     assert {s["student"] for s in submissions if s["autograded"]} == set(graded[3])
-    assert all(s["last_name"] == s["student"] for s in submissions)
+    assert all(s["last_name"] == s["student"] and not s["needs_manual_grade"] for s in submissions)
     notebooks = api.get_notebook_submissions(LAB, "lab01_models")
     assert len(notebooks) == 7 and {n["score"] for n in notebooks if n["student"] == "frank"} == {16}
     frank = nbformat.read(course / "autograded" / "frank" / LAB / NOTEBOOK, as_version=4)
