@@ -88,15 +88,24 @@ def private_settings() -> dict[str, str]:
     return {"JUPYTERLAB_SETTINGS_DIR": str(folder / "settings"), "JUPYTERLAB_WORKSPACES_DIR": str(folder / "workspaces")}
 
 
-def start(timeout: float = 120) -> LabServer:
-    """`make lab` on a free port, notebooks in fast mode (DLSYS_FAST=1); waits until the server answers
-    (AssertionError with its log if it does not)."""
+def start(course: Path | None = None, timeout: float = 120) -> LabServer:
+    """`make lab` on a free port, notebooks in fast mode (DLSYS_FAST=1); or, for a course copy (which has no venv of
+    its own), the course's JupyterLab started in it with the environment `make lab` gives. Waits until the server
+    answers (AssertionError with its log if it does not)."""
     port = free_port()
-    args = f"--IdentityProvider.token={TOKEN} --LabApp.expose_app_in_browser=True"  # window.jupyterapp for tests
+    args = [f"--IdentityProvider.token={TOKEN}", "--LabApp.expose_app_in_browser=True"]  # window.jupyterapp for tests
+    env = dict(os.environ, DLSYS_FAST="1", **private_settings())
+    if course is None:
+        command, cwd = ["make", "--no-print-directory", "lab", f"PORT={port}", f"LAB_ARGS={' '.join(args)}"], ROOT
+    else:
+        venv, cwd = ROOT / ".venv", course
+        command = [str(venv / "bin" / "jupyter"), "lab", "--ip=127.0.0.1", f"--port={port}", "--no-browser",
+                   f"--ServerApp.root_dir={course}", "--allow-root", *args]
+        env.update(VIRTUAL_ENV=str(venv), PATH=f"{venv / 'bin'}{os.pathsep}{env['PATH']}",
+                   JUPYTER_CONFIG_PATH=str(ROOT / "jupyter"))
     log = tempfile.NamedTemporaryFile("w+", prefix="make-lab-", suffix=".log", delete=False)
-    process = subprocess.Popen(["make", "--no-print-directory", "lab", f"PORT={port}", f"LAB_ARGS={args}"],
-                               cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True, env=dict(os.environ, DLSYS_FAST="1", **private_settings()))
+    process = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, text=True,
+                               start_new_session=True, env=env)
     server = LabServer(f"http://127.0.0.1:{port}", process, Path(log.name))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:

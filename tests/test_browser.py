@@ -102,3 +102,39 @@ def test_formgrader_lists_the_labs(page, lab):
     assert not page.locator("text=Loading, please wait").is_visible()
     page.screenshot(path=SCREENSHOTS / "formgrader-assignments.png")
     assert page.errors == [], f"browser console errors: {page.errors}"
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory):
+    """A course copy where lab01 was graded for frank, whose only mistake is softmax, served by JupyterLab."""
+    import nbformat
+
+    import lab_server
+    from adversarial.course_copy import LAB, dlsys, make_course, solution_of, source_nb, with_cells
+    course = make_course(tmp_path_factory.mktemp("course"))
+    subs = tmp_path_factory.mktemp("subs")
+    wrong = solution_of("softmax").split("### BEGIN SOLUTION")[0] + (
+        "### BEGIN SOLUTION\n    exps = np.exp(logits)\n    return exps / exps.sum(axis=0, keepdims=True)\n")
+    nbformat.write(with_cells(source_nb(), {"softmax": wrong}), subs / "frank.ipynb")
+    graded = dlsys(course, "grade", LAB, subs, "--quiet", *([] if __import__("autograder.sandbox").sandbox
+                                                             .available() else ["--no-sandbox"]))
+    assert graded.returncode == 0, graded.stderr
+    server = lab_server.start(course)
+    yield server
+    server.stop()
+
+
+def test_formgrader_shows_a_graded_submission_and_its_notebook(page, graded_course):
+    page.goto(graded_course.url("/lab"))          # logs in (the token becomes a cookie for formgrader's requests)
+    page.goto(graded_course.base + "/formgrader/manage_submissions/lab01_models")
+    row = page.locator("tr", has_text="frank")
+    row.wait_for(timeout=60_000)
+    assert "16 / 20" in row.inner_text(), row.inner_text()
+    page.screenshot(path=SCREENSHOTS / "formgrader-submissions.png")
+    page.goto(graded_course.base + "/formgrader/gradebook/lab01_models/lab01_models")
+    page.locator("a.name-hidden", has_text="Submission #1").click()   # names are hidden while grading
+    page.wait_for_selector("text=test_softmax: 0 / 2 points. softmax of a 5x4 batch", timeout=60_000)
+    page.wait_for_selector("text=test_sgd_epoch: 3 / 3 points. passed")
+    page.screenshot(path=SCREENSHOTS / "formgrader-notebook-view.png", full_page=False)
+    offline = ("ERR_NAME_NOT_RESOLVED", "MathJax is not defined")   # formgrader's view loads MathJax from a CDN
+    assert [e for e in page.errors if not any(o in e for o in offline)] == [], page.errors
