@@ -66,15 +66,18 @@ class GraphStepper:
         state = self.trace[self.step.value]
         self.ax.clear()
         self.ax.set_axis_off()
-        for node in self.graph.nodes:
-            for name in node.inputs:
-                self.ax.annotate("", xy=self.layout[node.name], xytext=self.layout[name],
-                                 arrowprops={"arrowstyle": "->", "color": "0.6", "shrinkA": 28, "shrinkB": 28})
+        boxes = {}
         for name, text in self.node_texts().items():
             done = name in state.values
             colour = "gold" if name == state.active else ("lightblue" if done else "white")
-            self.ax.text(*self.layout[name], text, ha="center", va="center", fontsize=9,
-                         bbox={"boxstyle": "round", "facecolor": colour, "edgecolor": "0.3"})
+            boxes[name] = self.ax.text(*self.layout[name], text, ha="center", va="center", fontsize=9,
+                                       bbox={"boxstyle": "round", "facecolor": colour, "edgecolor": "0.3"})
+        for node in self.graph.nodes:  # each arrow ends at its boxes' edges, however many lines they hold
+            for name in node.inputs:
+                self.ax.annotate("", xy=self.layout[node.name], xytext=self.layout[name],
+                                 arrowprops={"arrowstyle": "-|>", "color": "0.45", "shrinkA": 2, "shrinkB": 2,
+                                             "patchA": boxes[name].get_bbox_patch(),
+                                             "patchB": boxes[node.name].get_bbox_patch()})
         self.ax.set_xlim(-0.5, 3.5)
         self.ax.set_ylim(-0.6, 3.0)
         self.ax.set_title(f"{self.mode.value}, step {self.step.value}/{self.step.max}: {state.description}",
