@@ -10,7 +10,7 @@ import math
 import traceback
 from dataclasses import asdict, dataclass, field
 
-from autograder import cells
+from autograder import cascade, cells
 from autograder.references import SANDBOX_HOOK
 from autograder.remote import REPLY_FAILURES, Remote, SandboxGone, StudentError
 
@@ -100,6 +100,7 @@ def grade_notebook(name: str, source_nb, student_nb, remote: Remote) -> Notebook
                  SANDBOX_HOOK: _SandboxReferences(remote)}
     unbuilt: dict[str, str] = {}   # name a solution cell binds -> why that cell did not run (it does not compile)
     tests = {t.grade_id: t for t in cells.test_cells(source_nb)}
+    dependencies, failing = cascade.Dependencies.of(source_nb), {}
     try:
         for cell in source_nb.cells:
             kind, grade_id = cells.role(cell), cells.nbgrader_meta(cell).get("grade_id", "")
@@ -115,7 +116,11 @@ def grade_notebook(name: str, source_nb, student_nb, remote: Remote) -> Notebook
             elif kind == cells.TEST:
                 remote.hidden = tests[grade_id].hidden
                 _fetch_answers(cell.source, answer_names, namespace, remote)
-                result.tests.append(run_test(tests[grade_id], namespace, unbuilt))
+                outcome = run_test(tests[grade_id], namespace, unbuilt)
+                if outcome.score < outcome.points:
+                    outcome.message += cascade.note(dependencies.behind(cell.source), failing)
+                    failing.update({g: grade_id for g in dependencies.named_by(cell.source) if g not in failing})
+                result.tests.append(outcome)
                 remote.hidden = False
                 if grade_id not in answers:
                     result.problems.append(f"test cell '{grade_id}' was missing; the course copy was used")
