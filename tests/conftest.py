@@ -54,7 +54,7 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture(scope="session")
-def lab():
+def jupyterlab():
     """One `make lab` (tests/lab_server.py) for every test that talks to JupyterLab, in fast mode."""
     import lab_server
     server = lab_server.start()

@@ -43,9 +43,9 @@ def page(browser):
     context.close()
 
 
-def open_notebook(page, lab, path: str):
+def open_notebook(page, jupyterlab, path: str):
     """Open a notebook in JupyterLab and wait for its kernel; returns nothing, the panel is current."""
-    page.goto(lab.url(f"/lab/tree/{path}?reset"))
+    page.goto(jupyterlab.url(f"/lab/tree/{path}?reset"))
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
     page.wait_for_function("() => window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel"
                            "?.status === 'idle'", timeout=120_000)
@@ -66,11 +66,11 @@ def widget_images(page) -> list[str]:
                                      "images => images.map(i => i.src)")
 
 
-def test_a_lecture_runs_clean_and_its_widgets_redraw(page, lab):
-    open_notebook(page, lab, LECTURE)
+def test_a_lecture_runs_clean_and_its_widgets_redraw(page, jupyterlab):
+    open_notebook(page, jupyterlab, LECTURE)
     assert not page.evaluate("() => window.jupyterapp.shell.currentWidget.context.model.dirty"), \
         "the notebook opens marked unsaved (incomplete language_info)"
-    settings = lab.get_json("/lab/api/settings/@jupyterlab/docmanager-extension:plugin")["settings"]
+    settings = jupyterlab.get_json("/lab/api/settings/@jupyterlab/docmanager-extension:plugin")["settings"]
     assert settings["autosave"] is False, "a test run must never save its outputs into the course's notebooks"
     assert "official Jupyter news" not in page.content(), "the news pop-up is off for the course"
     run_all(page)
@@ -95,8 +95,8 @@ def test_a_lecture_runs_clean_and_its_widgets_redraw(page, lab):
     assert page.errors == [], f"browser console errors: {page.errors}"
 
 
-def test_formgrader_lists_the_labs(page, lab):
-    page.goto(lab.url("/formgrader"))
+def test_formgrader_lists_the_labs(page, jupyterlab):
+    page.goto(jupyterlab.url("/formgrader"))
     page.wait_for_selector("td >> text=lab10_hpo_uq", timeout=60_000)
     assert page.locator("td >> text=lab01_models").count() == 1
     assert not page.locator("text=Loading, please wait").is_visible()

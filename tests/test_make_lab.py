@@ -11,9 +11,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("make_lab")]
 
 
 @pytest.fixture
-def server(lab):
+def server(jupyterlab):
     """The session's `make lab` (conftest.py)."""
-    return lab
+    return jupyterlab
 
 
 def test_make_lab_serves_jupyterlab_with_the_course_kernels(server):
