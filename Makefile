@@ -19,6 +19,7 @@ VENV := .venv
 MXVENV := .venv-mxnet
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.dlsys-installed
+KERNELSPEC := $(VENV)/share/jupyter/kernels/dlsys-lab/kernel.json
 MX_INSTALLED := $(MXVENV)/.dlsys-installed
 SSVENV := .venv-scalesim
 SS_INSTALLED := $(SSVENV)/.dlsys-installed
@@ -28,7 +29,7 @@ LAB_ARGS ?=
 PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=25
 JOBS ?= 2
 
-.PHONY: help lab test setup mxnet scalesim kernels doctor release check grade bench clean
+.PHONY: help lab test setup mxnet scalesim kernels chromium doctor release check grade bench clean
 
 help:  ## list the targets
 	@echo "make lab      set up .venv (once) and start JupyterLab on http://127.0.0.1:$(PORT)"
@@ -48,8 +49,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
 	$(BIN)/python -m pip install --quiet $(TORCH_SPEC)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	$(BIN)/python -m ipykernel install --sys-prefix --name dlsys-lab --display-name "Python 3 (dlsys-lab)" >/dev/null
 	@touch $@
+
+# The course's kernel (dlsys_lab/kernelspec.py says how it is set up); re-registered when that file changes.
+$(KERNELSPEC): $(INSTALLED) dlsys_lab/kernelspec.py
+	$(BIN)/python -m dlsys_lab.kernelspec >/dev/null
 
 # MXNet 1.9.1 needs NumPy < 1.24, so it lives in its own venv with its own Jupyter kernel, registered in .venv.
 $(MX_INSTALLED): Makefile $(INSTALLED)
@@ -58,7 +62,7 @@ $(MX_INSTALLED): Makefile $(INSTALLED)
 	$(MXVENV)/bin/python -m ipykernel install --prefix "$(CURDIR)/$(VENV)" --name mxnet-legacy --display-name "MXNet 1.9 (legacy)" 2>/dev/null
 	@touch $@
 
-setup: $(INSTALLED) $(MX_INSTALLED)  ## install everything (once)
+setup: $(INSTALLED) $(KERNELSPEC) $(MX_INSTALLED)  ## install everything (once)
 
 mxnet: $(MX_INSTALLED)
 
@@ -74,10 +78,24 @@ scalesim: $(SS_INSTALLED)
 kernels: setup  ## build our C++ kernels once (cached by source hash; a no-op when built)
 	$(BIN)/python -m dlsys_lab.kernels.build
 
-lab: setup
-	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+# JupyterLab, its terminals and its kernels find the venv's commands first on PATH (`dlsys` in a terminal, the
+# `alembic` that nbgrader runs); jupyter/ holds the course's JupyterLab settings (no news pop-up). The gradebook is
+# made (or repaired) and the nbgrader exchange (exchange/, see autograder/nbgrader_config.py) created first.
+LAB_ENV = VIRTUAL_ENV="$(CURDIR)/$(VENV)" PATH="$(CURDIR)/$(BIN):$$PATH" JUPYTER_CONFIG_PATH="$(CURDIR)/jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}"
 
-test: kernels scalesim
+lab: setup
+	@mkdir -p exchange
+	@$(BIN)/python -m autograder.gradebook gradebook.db
+	$(LAB_ENV) $(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# The browser tests (tests/test_browser.py) drive Debian's chromium with Playwright (a test extra); as root with
+# apt-get, chromium is installed when missing; elsewhere those tests skip, naming the command.
+chromium:
+	@command -v chromium >/dev/null || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null && \
+	  { apt-get install -y -qq chromium || { apt-get update -qq && apt-get install -y -qq chromium; }; } >/dev/null 2>&1; } || \
+	  echo "chromium is not installed, so tests/test_browser.py will skip (as root: apt-get install -y chromium)"
+
+test: kernels scalesim chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 doctor: setup

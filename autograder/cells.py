@@ -3,11 +3,14 @@ plus the static facts about their code (names bound, names read) that the judge 
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 SOLUTION, TEST, AUTHOR, TEXT = "solution", "test", "author", "text"
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 SOLUTION_BEGIN, SOLUTION_END = "### BEGIN SOLUTION", "### END SOLUTION"
+DLSYS_META, HIDDEN_REMOVED = "dlsys", "hidden_tests_removed"     # cell metadata our release writes
+TOP_LEVEL_BINDING = re.compile(r"^(?:(?:async\s+)?def|class)\s+(\w+)|^(\w+)\s*(?::[^=]*)?=(?!=)", re.M)
 
 
 def nbgrader_meta(cell) -> dict:
@@ -29,10 +32,11 @@ def role(cell) -> str:
 
 @dataclass(frozen=True)
 class TestCell:
-    """One autograded test cell of a source notebook."""
+    """One autograded test cell of a source notebook (or of a release, whose hidden parts were removed)."""
     grade_id: str
     points: float
     source: str
+    hidden_removed: bool = False     # a release's cell whose hidden part only grading runs
 
     @property
     def hidden(self) -> bool:
@@ -42,8 +46,17 @@ class TestCell:
 
 def test_cells(nb) -> list[TestCell]:
     """The graded test cells of a notebook, in order."""
-    return [TestCell(nbgrader_meta(c)["grade_id"], float(nbgrader_meta(c).get("points", 0)), c["source"])
+    return [TestCell(nbgrader_meta(c)["grade_id"], float(nbgrader_meta(c).get("points", 0)), c["source"],
+                     bool(c.get("metadata", {}).get(DLSYS_META, {}).get(HIDDEN_REMOVED)))
             for c in nb.cells if role(c) == TEST]
+
+
+def mark_hidden_removed(source_nb, release_nb) -> None:
+    """Flag the release's test cells whose source has hidden tests (nbgrader's checksum ignores this metadata)."""
+    hidden = {t.grade_id for t in test_cells(source_nb) if t.hidden}
+    for cell in release_nb.cells:
+        if role(cell) == TEST and nbgrader_meta(cell).get("grade_id") in hidden:
+            cell.metadata[DLSYS_META] = {HIDDEN_REMOVED: True}
 
 
 def python_source(source: str) -> str:
@@ -53,9 +66,14 @@ def python_source(source: str) -> str:
 
 
 def bound_names(source: str) -> set[str]:
-    """Top-level names a cell binds by def, class or assignment (imports excluded on purpose)."""
+    """Top-level names a cell binds by def, class or assignment (imports excluded on purpose); for a cell that does
+    not parse (a student's, in `dlsys validate`), the names its unindented def, class and assignment lines bind."""
     names: set[str] = set()
-    for node in ast.parse(python_source(source)).body:
+    try:
+        body = ast.parse(python_source(source)).body
+    except SyntaxError:
+        return {defined or assigned for defined, assigned in TOP_LEVEL_BINDING.findall(source)}
+    for node in body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):

@@ -20,7 +20,7 @@ from autograder.regions import Region, find_regions, package_regions, replace_bo
 RECORD = ".dlsys-edition.json"
 PACKAGE = "dlsys_lab"
 COURSE_FILES = ("README.md", "Makefile", "pyproject.toml", "environment.yml", ".gitignore", "nbgrader_config.py")
-COURSE_DIRS = ("lectures", "labs", "bench", "autograder", ".ci")
+COURSE_DIRS = ("lectures", "labs", "bench", "autograder", ".ci", "jupyter")
 # tests that need the instructor's source/ (the autograder's own tests, notebook runs of solutions) stay out
 INSTRUCTOR_TEST = re.compile(r"""["'/]source["'/]|\badversarial\b|^\s*(from|import) autograder\b|^# instructor only\b""",
                              re.M)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import cells, course, launcher, pool, report, sandbox
+from autograder import cells, course, launcher, pool, report, sandbox, workfolders
 from autograder.edition import grading_package
 from autograder.submissions import discover
 
@@ -101,6 +101,9 @@ def grade_lab(root: Path, lab: str, submissions: Path, options: Options) -> list
         with grading_package(lab, root) as package_dir:
             options = dataclasses.replace(options, package_root=package_dir)
             results = run_tasks(make_tasks(todo, sources, options), sources, options)
+        for sub in found:
+            if sub.student in results and "notebooks" in results[sub.student]:
+                workfolders.write(root, lab, sub.student, sources, sub.notebooks, results[sub.student])
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     students = dict(state.get("students", {})) if state.get("fingerprint") == fresh else {}

@@ -10,8 +10,11 @@ import math
 import traceback
 from dataclasses import asdict, dataclass, field
 
-from autograder import cells
+from autograder import cascade, cells
+from autograder.references import SANDBOX_HOOK
 from autograder.remote import REPLY_FAILURES, Remote, SandboxGone, StudentError
+
+SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
 
 
 @dataclass
@@ -36,6 +39,24 @@ class NotebookResult:
     def to_dict(self) -> dict:
         """JSON-able form."""
         return asdict(self)
+
+
+class _SandboxReferences:
+    """The judge's side of autograder.references: the names a test rebinds are rebound in the sandbox too, to the
+    references of the same names (author cells defined them there), and restored after the block."""
+
+    def __init__(self, remote: Remote):
+        self.remote = remote
+
+    def rebind(self, names: dict[str, str]) -> None:
+        pairs = {name: ref for name, ref in names.items() if name.isidentifier() and ref.isidentifier()}
+        saved = ", ".join(f"{name!r}: globals().get({name!r})" for name in pairs)
+        code = "\n".join([f"globals().setdefault('__dlsys_saved__', []).append({{{saved}}})"]
+                         + [f"{name} = {ref}" for name, ref in pairs.items()])
+        self.remote.run(code, "the reference versions a test uses")
+
+    def restore(self) -> None:
+        self.remote.run("globals().update(__dlsys_saved__.pop())", "the reference versions a test uses")
 
 
 class _Magics:
@@ -75,15 +96,19 @@ def grade_notebook(name: str, source_nb, student_nb, remote: Remote) -> Notebook
     answers, added, result.problems = student_cells(student_nb)
     answer_names = set().union(*[cells.bound_names(c.source) for c in source_nb.cells
                                  if cells.role(c) == cells.SOLUTION])
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "get_ipython": _Magics}
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "get_ipython": _Magics,
+                 SANDBOX_HOOK: _SandboxReferences(remote)}
+    unbuilt: dict[str, str] = {}   # name a solution cell binds -> why that cell did not run (it does not compile)
     tests = {t.grade_id: t for t in cells.test_cells(source_nb)}
+    dependencies, failing = cascade.Dependencies.of(source_nb), {}
     try:
         for cell in source_nb.cells:
             kind, grade_id = cells.role(cell), cells.nbgrader_meta(cell).get("grade_id", "")
             for index, code in enumerate(added.get(grade_id, []) if grade_id else []):
                 _run_student_cell(code, f"your cell {index + 1} before '{grade_id}'", remote, result)
             if kind == cells.SOLUTION:
-                _run_solution(grade_id, answers, remote, result)
+                reason = _run_solution(grade_id, answers, remote, result)
+                unbuilt.update(dict.fromkeys(cells.bound_names(cell.source), reason) if reason else {})
             elif kind == cells.AUTHOR:
                 remote.run(cell.source, f"cell '{grade_id or 'setup'}'")
                 _fetch_answers(cell.source, answer_names, namespace, remote)
@@ -91,7 +116,11 @@ def grade_notebook(name: str, source_nb, student_nb, remote: Remote) -> Notebook
             elif kind == cells.TEST:
                 remote.hidden = tests[grade_id].hidden
                 _fetch_answers(cell.source, answer_names, namespace, remote)
-                result.tests.append(run_test(tests[grade_id], namespace))
+                outcome = run_test(tests[grade_id], namespace, unbuilt)
+                if outcome.score < outcome.points:
+                    outcome.message += cascade.note(dependencies.behind(cell.source), failing)
+                    failing.update({g: grade_id for g in dependencies.named_by(cell.source) if g not in failing})
+                result.tests.append(outcome)
                 remote.hidden = False
                 if grade_id not in answers:
                     result.problems.append(f"test cell '{grade_id}' was missing; the course copy was used")
@@ -105,16 +134,23 @@ def grade_notebook(name: str, source_nb, student_nb, remote: Remote) -> Notebook
     return result
 
 
-def _run_solution(grade_id, answers, remote, result) -> None:
+def _run_solution(grade_id, answers, remote, result) -> str:
+    """Run a solution cell; returns why it did not run when it does not compile ("" otherwise)."""
     if grade_id not in answers:
         result.problems.append(f"solution cell '{grade_id}' is missing")
-        return
-    _run_student_cell(answers[grade_id], f"cell '{grade_id}'", remote, result)
+        return ""
+    return _run_student_cell(answers[grade_id], f"cell '{grade_id}'", remote, result)
 
 
-def _run_student_cell(code: str, what: str, remote, result) -> None:
-    """Run student code in the sandbox; a cause worth naming becomes the notebook's status."""
+def _run_student_cell(code: str, what: str, remote, result) -> str:
+    """Run student code in the sandbox; a cause worth naming becomes the notebook's status (the first one).
+    Returns the reason when the code does not compile ("" otherwise)."""
     error = remote.run(code, what)
+    if error and error["type"] in SYNTAX_ERRORS:
+        reason = f"{what} does not compile: {error['type']}: {error['message']}"
+        if result.status == "ok":
+            result.status = f"compile: {reason}"
+        return reason
     if error and result.status == "ok":
         if "MemoryError" in error["type"]:
             result.status = f"memory: {what} ran out of memory ({error['type']})"
@@ -125,6 +161,7 @@ def _run_student_cell(code: str, what: str, remote, result) -> None:
         elif error["type"] == "CompileError":  # C++ written in the notebook (lab05_kernels): its first error
             first = (error["message"].splitlines()[1:] or [error["message"]])[0]
             result.status = f"compile: {what} did not compile: {first}"
+    return ""
 
 
 def _fetch_answers(source: str, answer_names: set[str], namespace: dict, remote: Remote) -> None:
@@ -146,25 +183,37 @@ def _exec_author(source: str, namespace: dict) -> None:
         pass  # a student answer broke the author's code; the tests that need it will say so
 
 
-def run_test(test: cells.TestCell, namespace: dict) -> TestResult:
-    """Run one test cell in the judge; points from its outcome or from its last expression's value."""
+def run_test(test: cells.TestCell, namespace: dict, unbuilt: dict[str, str] | None = None) -> TestResult:
+    """Run one test cell in the judge; points from its outcome or from its last expression's value. unbuilt names
+    the student's functions whose cell does not compile, so a test that needs one says so."""
     code = cells.python_source(test.source)
     tree = ast.parse(code)
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     filename = f"<test {test.grade_id}>"
     shown = "" if test.hidden else test.source
+    printed = io.StringIO()
     try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()):
             exec(compile(tree, filename, "exec"), namespace)
             value = eval(compile(ast.Expression(last.value), filename, "eval"), namespace) if last else None
     except SandboxGone:
         raise
     except Exception as exc:
-        return TestResult(test.grade_id, test.points, 0.0, failure_message(exc, code, filename, test.hidden),
-                          test.hidden, shown)
+        missing = getattr(exc, "name", None) if isinstance(exc, NameError) else None
+        message = (f"not run: {unbuilt[missing]}" if missing in (unbuilt or {})
+                   else failure_message(exc, code, filename, test.hidden))
+        return TestResult(test.grade_id, test.points, 0.0, message, test.hidden, shown)
     score = partial_credit(value, test.points)
-    message = "passed" if score == test.points else f"partial credit {score:g} of {test.points:g}"
+    message = "passed" if score == test.points else partial_message(score, test.points, printed.getvalue())
     return TestResult(test.grade_id, test.points, score, message, test.hidden, shown)
+
+
+def partial_message(score: float, points: float, printed: str) -> str:
+    """What feedback says about partial credit: the points, and what the test printed about its measurement
+    (its last lines; a course author prints there what the score was computed from)."""
+    measured = "; ".join(line.strip() for line in printed.strip().splitlines()[-3:] if line.strip())[:300]
+    return (f"partial credit: {round(score, 2):g} of {points:g} points, computed by the test from what it measured"
+            + (f" ({measured})" if measured else ""))
 
 
 def partial_credit(value, points: float) -> float:

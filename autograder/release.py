@@ -8,17 +8,26 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.course import CourseError, lab_dir, labs
+import nbformat
+
+from autograder.cells import mark_hidden_removed
+from autograder.course import CourseError, lab_dir, labs, notebooks
 from autograder.lint import lint_lab
 
 
 def generate(root: Path, lab: str) -> None:
-    """Run nbgrader generate_assignment for one lab in the course at root (no gradebook needed)."""
+    """Run nbgrader generate_assignment for one lab in the course at root (no gradebook needed), then flag the
+    test cells whose hidden tests it removed (so `dlsys validate` does not call their public part a pass)."""
     command = [sys.executable, "-m", "nbgrader", "generate_assignment", lab, "--force", "--no-db",
                "--log-level=WARN"]
     done = subprocess.run(command, cwd=root, capture_output=True, text=True)
     if done.returncode != 0:
         raise CourseError(f"nbgrader generate_assignment {lab} failed:\n{done.stdout}{done.stderr}")
+    for name, source in notebooks(root, lab).items():
+        released = Path(root) / "release" / lab / name
+        notebook = nbformat.read(released, as_version=4)
+        mark_hidden_removed(nbformat.read(source, as_version=4), notebook)
+        nbformat.write(notebook, released)
 
 
 def release_lab(root: Path, lab: str) -> None:

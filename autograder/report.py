@@ -17,7 +17,7 @@ def row_for(student: str, lab: str, test_ids: list[str], max_score: float, resul
         row["status"] = result["error"] if result["error"].startswith("error") else f"error: {result['error']}"
         return row
     scores = {t["grade_id"]: t["score"] for nb in result["notebooks"] for t in nb["tests"]}
-    row.update({test_id: scores.get(test_id, 0.0) for test_id in test_ids})
+    row.update({test_id: round(scores.get(test_id, 0.0), 4) for test_id in test_ids})
     row["score"] = round(sum(scores.get(t, 0.0) for t in test_ids), 4)
     statuses = [nb["status"] for nb in result["notebooks"] if nb["status"] != "ok"]
     problems = [p for nb in result["notebooks"] for p in nb["problems"]]
@@ -36,27 +36,57 @@ def write_csv(path: Path, rows: list[dict], test_ids: list[str]) -> None:
         writer.writerows(sorted(rows, key=lambda r: r["student_id"]))
 
 
+STYLE = """body { font: 15px/1.45 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; }
+table { border-collapse: collapse; margin: 1rem 0; } td, th { padding: .3rem .8rem; border-bottom: 1px solid #ddd; }
+th { text-align: left; } td.points { text-align: right; font-variant-numeric: tabular-nums; }
+.pass { color: #17692d; } .partial { color: #8a5a00; } .fail { color: #b3261e; }
+.problem { background: #fdecea; padding: .5rem; border-radius: 4px; }
+pre { background: #f6f8fa; padding: .6rem; overflow-x: auto; border-radius: 4px; }"""
+
+
+def points(value: float) -> str:
+    """A score as people write it: at most two decimals (4.36, 2, 0.5)."""
+    return f"{round(value, 2):g}"
+
+
+def outcome_class(test: dict) -> str:
+    """pass, partial or fail, for colour."""
+    return "pass" if test["score"] == test["points"] else ("partial" if test["score"] > 0 else "fail")
+
+
 def write_feedback(folder: Path, student: str, lab: str, result: dict) -> None:
-    """feedback/<student>/<notebook>.html: points, message and (public tests only) source per test."""
+    """feedback/<student>/<notebook>.html: a summary table, then points, message and (public tests only) source
+    per test."""
     target = folder / student
     target.mkdir(parents=True, exist_ok=True)
     notebooks = result.get("notebooks") or [{"notebook": f"{lab}.ipynb", "tests": [], "problems": [],
                                              "status": result.get("error", "error")}]
     for nb in notebooks:
-        total = sum(t["score"] for t in nb["tests"])
-        most = sum(t["points"] for t in nb["tests"])
-        parts = [f"<h1>{html.escape(lab)}: {html.escape(nb['notebook'])}</h1>",
-                 f"<p>Student {html.escape(student)}: <b>{total:g} / {most:g}</b>. "
-                 f"Status: {html.escape(nb['status'])}</p>"]
-        parts += [f"<p class='problem'>{html.escape(p)}</p>" for p in nb["problems"]]
-        for test in nb["tests"]:
-            kind = "hidden test" if test["hidden"] else "test"
-            parts.append(f"<h2>{html.escape(test['grade_id'])} ({kind}): {test['score']:g} / {test['points']:g}</h2>"
-                         f"<p>{html.escape(test['message'])}</p>")
-            if test["source"] and not test["hidden"]:
-                parts.append(f"<pre>{html.escape(test['source'])}</pre>")
-        page = "<!doctype html><meta charset='utf-8'><title>feedback</title>\n" + "\n".join(parts) + "\n"
-        (target / (Path(nb["notebook"]).stem + ".html")).write_text(page)
+        (target / (Path(nb["notebook"]).stem + ".html")).write_text(feedback_page(student, lab, nb))
+
+
+def feedback_page(student: str, lab: str, nb: dict) -> str:
+    """One notebook's feedback as an HTML page."""
+    total = sum(t["score"] for t in nb["tests"])
+    most = sum(t["points"] for t in nb["tests"])
+    status_class = "pass" if nb["status"] == "ok" else "fail"
+    parts = [f"<h1>{html.escape(lab)}: {html.escape(nb['notebook'])}</h1>",
+             f"<p>Student {html.escape(student)}: <b>{points(total)} / {points(most)}</b>. "
+             f"Status: <span class='{status_class}'>{html.escape(nb['status'])}</span></p>"]
+    parts += [f"<p class='problem'>{html.escape(p)}</p>" for p in nb["problems"]]
+    rows = "".join(f"<tr class='{outcome_class(t)}'><td><a href='#{html.escape(t['grade_id'])}'>"
+                   f"{html.escape(t['grade_id'])}</a></td><td class='points'>{points(t['score'])} / "
+                   f"{points(t['points'])}</td><td>{outcome_class(t)}</td></tr>" for t in nb["tests"])
+    parts.append(f"<table><tr><th>test</th><th>points</th><th>result</th></tr>{rows}</table>")
+    for test in nb["tests"]:
+        kind = "hidden test" if test["hidden"] else "test"
+        parts.append(f"<h2 id='{html.escape(test['grade_id'])}' class='{outcome_class(test)}'>"
+                     f"{html.escape(test['grade_id'])} ({kind}): {points(test['score'])} / {points(test['points'])}"
+                     f"</h2><p>{html.escape(test['message'])}</p>")
+        if test["source"] and not test["hidden"]:
+            parts.append(f"<pre>{html.escape(test['source'])}</pre>")
+    return (f"<!doctype html><meta charset='utf-8'><title>feedback: {html.escape(lab)}</title>\n"
+            f"<style>\n{STYLE}\n</style>\n" + "\n".join(parts) + "\n")
 
 
 def load_state(path: Path) -> dict:

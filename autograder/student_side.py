@@ -91,6 +91,8 @@ def _missing(name):
 
 
 def _describe(exc) -> dict:
+    if isinstance(exc, SyntaxError):  # its text names IPython's file for the cell; the line is what helps
+        return {"type": type(exc).__name__, "message": f"{exc.msg} (line {exc.lineno})"[:2000]}
     return {"type": type(exc).__name__, "message": str(exc)[:2000]}
 
 

@@ -134,14 +134,29 @@ def check_cntk() -> Finding:
                    required=False)
 
 
+KERNELS_FIX = "run `make kernels` (see the line above for the cause)"
+
+
+def cuda_fix(torch_cuda: str | None, gpu_visible: bool) -> str:
+    """The fix for a cuda backend that is not usable: building kernels helps only where torch has CUDA and a GPU."""
+    if torch_cuda is None:
+        return ("none needed for the course (CPU); the GPU parts need a machine with an NVIDIA GPU and a CUDA "
+                "build of torch: `make clean setup TORCH_SPEC=...` (README, \"Other machines\")")
+    if not gpu_visible:
+        return "none needed for the course (CPU); the GPU parts need an NVIDIA GPU that torch sees (check nvidia-smi)"
+    return KERNELS_FIX
+
+
 def check_backends() -> list[Finding]:
     """Which dlsys_lab array backends are built and usable (cuda is optional)."""
+    import torch
+
     from dlsys_lab.nd import all_devices
     findings = []
     for dev in all_devices():
         ok = dev.available()
-        findings.append(Finding(f"backend {dev.name}", ok, dev.status(),
-                                "" if ok else "run `make kernels` (see the line above for the cause)",
+        fix = cuda_fix(torch.version.cuda, torch.cuda.is_available()) if dev.name == "cuda" else KERNELS_FIX
+        findings.append(Finding(f"backend {dev.name}", ok, dev.status(), "" if ok else fix,
                                 required=dev.name != "cuda"))
     return findings
 

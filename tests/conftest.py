@@ -51,3 +51,12 @@ def pytest_runtest_makereport(item, call):
         if reason:
             report.outcome = "skipped"
             report.longrepr = (str(item.path), (item.location[1] or 0) + 1, reason)
+
+
+@pytest.fixture(scope="session")
+def jupyterlab():
+    """One `make lab` (tests/lab_server.py) for every test that talks to JupyterLab, in fast mode."""
+    import lab_server
+    server = lab_server.start()
+    yield server
+    server.stop()

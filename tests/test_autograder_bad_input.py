@@ -80,7 +80,7 @@ def add_hostile_entries(subs):
     ("big", 0, "error: big/ holds 512 MB, more than 64 MB"),
     ("good", 20, "ok"),
     ("corrupt", 0, "error: lab01_models.ipynb is not a valid notebook"),
-    ("missing", 4, "ok (solution cell 'softmax' is missing"),
+    ("missing", 16, "ok (solution cell 'softmax' is missing"),   # its callers are tested with the reference softmax
     ("doubled", 20, "ok (cell 'softmax' appears twice; the first copy was graded"),
     ("escape", 0, "error: escape.zip: entry '../lab01_models.ipynb' escapes its folder"),
     ("notazip", 0, "error: notazip.zip is not a readable zip file"),

@@ -12,6 +12,8 @@ from adversarial.course_copy import (LAB, NOTEBOOK, dlsys, make_course, read_row
 pytestmark = [pytest.mark.xdist_group("autograder_e2e"), pytest.mark.slow, pytest.mark.skipif("not __import__('autograder.sandbox').sandbox.available()",
                                                    reason="the sandbox needs root on Linux")]
 
+TESTS = [c.metadata["nbgrader"]["grade_id"] for c in source_nb().cells
+         if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"]["solution"]]
 HOSTILE_CELL = '''
 import builtins, sys, numpy as np, torch
 
@@ -35,6 +37,12 @@ def cross_entropy(logits, labels):
 '''
 
 
+# frank's only mistake is softmax (each column normalised, no max shift); erin's cross_entropy does not compile
+WRONG_SOFTMAX = solution_of("softmax").split("### BEGIN SOLUTION")[0] + (
+    "### BEGIN SOLUTION\n    exps = np.exp(logits)\n    return exps / exps.sum(axis=0, keepdims=True)\n")
+UNINDENTED = solution_of("cross_entropy").replace("    shifted = logits", "      shifted = logits")
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """Grade four students once; returns (course, submissions, result, rows, snapshot before)."""
@@ -51,12 +59,15 @@ def graded(tmp_path_factory):
     (subs / "mallory").mkdir()
     hostile = with_cells(release_nb(), {"softmax": solution_of("softmax"), "cross_entropy": HOSTILE_CELL})
     nbformat.write(hostile, subs / "mallory" / NOTEBOOK)
+    nbformat.write(with_cells(source_nb(), {"softmax": WRONG_SOFTMAX}), subs / "frank.ipynb")
+    nbformat.write(with_cells(source_nb(), {"cross_entropy": UNINDENTED}), subs / "erin.ipynb")
     before = snapshot(subs)
     result = dlsys(course, "grade", LAB, subs, "--jobs", "2", "--quiet")
     return course, subs, result, read_rows(course), before
 
 
-@pytest.mark.parametrize("student, score", [("alice", 20), ("bob", 0), ("carol", 6), ("dave", 20), ("mallory", 4)])
+@pytest.mark.parametrize("student, score", [("alice", 20), ("bob", 0), ("carol", 6), ("dave", 20), ("mallory", 4),
+                                            ("frank", 16), ("erin", 18)])
 def test_exact_scores(graded, student, score):
     row = graded[3][student]
     assert float(row["score"]) == score, row
@@ -66,17 +77,51 @@ def test_exact_scores(graded, student, score):
 def test_statuses_and_exit_code(graded):
     course, subs, result, rows, before = graded
     assert result.returncode == 0, result.stderr
-    assert {r["status"] for r in rows.values()} == {"ok"}
-    assert "5 submissions, 5 graded, 0 could not be graded" in result.stdout
+    assert {r["status"] for s, r in rows.items() if s != "erin"} == {"ok"}
+    assert rows["erin"]["status"] == ("compile: cell 'cross_entropy' does not compile: "
+                                      "IndentationError: unexpected indent (line 5)")
+    assert "7 submissions, 7 graded, 0 could not be graded" in result.stdout
+    assert "Warning" not in result.stderr, "nbgrader's SQLAlchemy warnings are not the instructor's business"
+
+
+def test_one_mistake_costs_its_own_points_only(graded):
+    """frank's softmax is wrong: the functions that call it are tested with the reference softmax."""
+    frank = graded[3]["frank"]
+    assert [t for t in TESTS if float(frank[t]) == 0] == ["test_softmax", "test_softmax_stable"]
+    page = (graded[0] / "grades" / LAB / "feedback" / "erin" / "lab01_models.html").read_text()
+    assert "cell &#x27;cross_entropy&#x27; does not compile: IndentationError: unexpected indent (line 5)" in page
+    assert page.count("not run: cell &#x27;cross_entropy&#x27; does not compile") == 1
+    assert all(f"{t} (" in page for t in TESTS), "every test has its line"
+
+
+def test_formgrader_sees_each_submission_and_its_notebook(graded):
+    """nbgrader's own API, as formgrader calls it: submissions counted, autograded, with names and notebooks."""
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import Config
+    course = graded[0]
+    config = Config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+    api = NbGraderAPI(config=config)
+    assert api.get_assignment(LAB)["num_submissions"] == 7
+    submissions = api.get_submissions(LAB)
+    assert {s["student"] for s in submissions if s["autograded"]} == set(graded[3])
+    assert all(s["last_name"] == s["student"] and not s["needs_manual_grade"] for s in submissions)
+    notebooks = api.get_notebook_submissions(LAB, "lab01_models")
+    assert len(notebooks) == 7 and {n["score"] for n in notebooks if n["student"] == "frank"} == {16}
+    frank = nbformat.read(course / "autograded" / "frank" / LAB / NOTEBOOK, as_version=4)
+    outputs = {c.metadata["nbgrader"]["grade_id"]: c.outputs for c in frank.cells
+               if c.metadata.get("nbgrader", {}).get("grade")}
+    assert outputs["test_softmax"][0]["output_type"] == "error" and "### BEGIN HIDDEN TESTS" in next(
+        c.source for c in frank.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_sgd_epoch")
+    assert "3 / 3 points. passed" in outputs["test_sgd_epoch"][0]["text"]
 
 
 def test_csv_columns_follow_the_lab(graded):
     header = (graded[0] / "grades" / LAB / "grades.csv").read_text().splitlines()[0].split(",")
-    tests = [c.metadata["nbgrader"]["grade_id"] for c in source_nb().cells
-             if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"]["solution"]]
-    assert header == ["student_id", "lab", "score", "max_score", "status"] + tests
+    assert header == ["student_id", "lab", "score", "max_score", "status"] + TESTS
     carol = graded[3]["carol"]
-    assert [float(carol[t]) for t in tests] == [2, 2, 2, 0, 0, 0, 0, 0]
+    assert [float(carol[t]) for t in TESTS] == [2, 2, 2, 0, 0, 0, 0, 0]
 
 
 def test_submissions_untouched(graded):
@@ -116,4 +161,11 @@ def test_validate_reports_each_public_test(graded, tmp_path):
     assert result.returncode == 1
     assert "PASS  test_softmax  2/2" in result.stdout
     assert "FAIL  test_cross_entropy  0/2  cross_entropy(...) raised NotImplementedError" in result.stdout
+    assert "PUBLIC PART PASSED  test_softmax_stable  ?/2  hidden checks run when graded" in result.stdout
+    assert "total: 2/20 points from the public tests; 2 more depend on hidden checks" in result.stdout
+    nbformat.write(with_cells(release_nb(), {"cross_entropy": UNINDENTED}), notebook)
+    broken = dlsys(graded[0], "validate", notebook)
+    assert "compile: cell 'cross_entropy' does not compile: IndentationError: unexpected indent (line 5)" in broken.stdout
+    assert "FAIL  test_cross_entropy  0/2  not run: cell 'cross_entropy' does not compile" in broken.stdout
+    assert len([line for line in broken.stdout.splitlines() if "  test_" in line]) == len(TESTS)
     assert sorted(p.name for p in tmp_path.iterdir()) == [NOTEBOOK], "validate must leave nothing beside the notebook"

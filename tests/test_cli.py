@@ -53,3 +53,12 @@ def test_doctor_rejects_an_unknown_keras_backend(monkeypatch):
     monkeypatch.setenv("KERAS_BACKEND", "cntk")
     finding = doctor.check_keras_backend()
     assert not finding.ok and "KERAS_BACKEND" in finding.fix
+
+
+def test_doctor_advises_make_kernels_for_cuda_only_where_it_can_help():
+    assert "TORCH_SPEC" in doctor.cuda_fix(None, False) and "make kernels" not in doctor.cuda_fix(None, False)
+    assert "nvidia-smi" in doctor.cuda_fix("12.8", False)
+    assert doctor.cuda_fix("12.8", True) == doctor.KERNELS_FIX
+    cuda = next(f for f in doctor.check_backends() if f.name == "backend cuda")
+    if not cuda.ok and __import__("torch").version.cuda is None:
+        assert cuda.fix == doctor.cuda_fix(None, False)

@@ -1,56 +1,49 @@
-"""`make lab` serves JupyterLab on 127.0.0.1 with the course's kernels and nbgrader's extensions."""
+"""`make lab` serves JupyterLab on 127.0.0.1 with the course's kernels, nbgrader's extensions working (formgrader,
+the Assignments panel), the venv's commands on PATH in its terminals, and no news pop-up."""
 import json
-import os
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
-from pathlib import Path
+import sqlite3
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "dlsys-lab-test"
+import lab_server
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("make_lab")]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture
+def server(jupyterlab):
+    """The session's `make lab` (conftest.py)."""
+    return jupyterlab
 
 
-def get_json(url: str):
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.load(response)
+def test_make_lab_serves_jupyterlab_with_the_course_kernels(server):
+    kernels = server.get_json("/api/kernelspecs")["kernelspecs"]
+    assert {"dlsys-lab", "mxnet-legacy"} <= set(kernels)
+    assert kernels["mxnet-legacy"]["spec"]["display_name"] == "MXNet 1.9 (legacy)"
+    status, page = server.get("/lab")
+    assert status == 200
+    config = json.loads(page.split('id="jupyter-config-data" type="application/json">')[1].split("</script>")[0])
+    assert config["news"] == {"disabled": True}, "the course's jupyter/ settings turn JupyterLab's news off"
+    assert "@jupyterlab/apputils-extension:announcements" in config["disabledExtensions"], "and its pop-up"
+    assert "@jupyter/nbgrader:validate-assignment" in config["disabledExtensions"], "students run `dlsys validate`"
 
 
-@pytest.mark.slow
-def test_make_lab_serves_jupyterlab_with_the_course_kernels():
-    port = free_port()
-    server = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"PORT={port}", f"LAB_ARGS=--IdentityProvider.token={TOKEN}"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline, status = time.monotonic() + 120, None
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                status = get_json(f"{base}/api/status?token={TOKEN}")
-                break
-            except OSError:
-                time.sleep(0.5)
-        assert status is not None, f"JupyterLab did not answer on {base}"
-        kernels = get_json(f"{base}/api/kernelspecs?token={TOKEN}")["kernelspecs"]
-        assert {"dlsys-lab", "mxnet-legacy"} <= set(kernels)
-        assert kernels["mxnet-legacy"]["spec"]["display_name"] == "MXNet 1.9 (legacy)"
-        with urllib.request.urlopen(f"{base}/lab?token={TOKEN}", timeout=10) as page:
-            assert page.status == 200
-        with urllib.request.urlopen(f"{base}/formgrader?token={TOKEN}", timeout=30) as page:
-            assert page.status == 200  # nbgrader's server extension is loaded
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+def test_terminal_finds_the_course_commands(server):
+    """A student types `dlsys validate ...` in JupyterLab's terminal; nbgrader runs `alembic`."""
+    bin_dir = str(lab_server.ROOT / ".venv" / "bin")
+    output = server.terminal("command -v dlsys alembic")
+    assert f"{bin_dir}/dlsys" in output and f"{bin_dir}/alembic" in output, output
+
+
+def test_formgrader_lists_the_labs_with_a_complete_gradebook(server):
+    assignments = server.get_json("/formgrader/api/assignments")
+    assert {a["name"] for a in assignments} >= {"lab01_models", "lab02_autodiff"}
+    with sqlite3.connect(lab_server.ROOT / "gradebook.db") as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall(), "nbgrader's alembic stamp"
+
+
+def test_assignments_panel_finds_the_course_exchange(server):
+    courses = server.get_json("/courses")
+    assert courses["success"], courses
+    assignments = server.get_json("/assignments?course_id=dlsys-lab")
+    assert assignments["success"], assignments

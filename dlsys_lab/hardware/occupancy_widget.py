@@ -4,6 +4,8 @@ Bars show how many blocks each resource allows per SM (dlsys_lab.hardware.gpu.oc
 """
 from __future__ import annotations
 
+from dlsys_lab.viz.style import FULL_LABEL
+
 from . import gpu
 
 
@@ -14,10 +16,13 @@ class OccupancyCalculator:
         import ipywidgets as widgets
         import matplotlib.pyplot as plt
 
-        self.arch = widgets.Dropdown(options=list(gpu.ARCHS), value=arch, description="arch")
-        self.threads = widgets.IntSlider(value=threads, min=32, max=1024, step=32, description="threads/block")
-        self.registers = widgets.IntSlider(value=registers, min=16, max=255, description="registers/thread")
-        self.shared_kb = widgets.IntSlider(value=shared_kb, min=0, max=227, description="shared KB/block")
+        self.arch = widgets.Dropdown(options=list(gpu.ARCHS), value=arch, description="arch", style=FULL_LABEL)
+        self.threads = widgets.IntSlider(value=threads, min=32, max=1024, step=32, description="threads/block",
+                                         style=FULL_LABEL)
+        self.registers = widgets.IntSlider(value=registers, min=16, max=255, description="registers/thread",
+                                           style=FULL_LABEL)
+        self.shared_kb = widgets.IntSlider(value=shared_kb, min=0, max=227, description="shared KB/block",
+                                           style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, self.ax = plt.subplots(figsize=(8, 3))
         plt.close(self.figure)  # shown through self.output only

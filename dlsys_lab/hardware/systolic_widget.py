@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlsys_lab.viz.style import FULL_LABEL
+
 from . import systolic
 
 PANELS = ("horizontal", "vertical", "stationary")
@@ -26,8 +28,9 @@ class SystolicStepper:
         self.A = rng.integers(1, 10, (4, 3)) if A is None else np.asarray(A)
         self.B = rng.integers(1, 10, (3, 5)) if B is None else np.asarray(B)
         self.rows, self.cols = rows, cols
-        self.dataflow = widgets.Dropdown(options=systolic.DATAFLOWS, value=dataflow, description="dataflow")
-        self.cycle = widgets.IntSlider(value=0, min=0, max=1, description="cycle")
+        self.dataflow = widgets.Dropdown(options=systolic.DATAFLOWS, value=dataflow, description="dataflow",
+                                         style=FULL_LABEL)
+        self.cycle = widgets.IntSlider(value=0, min=0, max=1, description="cycle", style=FULL_LABEL)
         self.play = widgets.Play(interval=400)
         widgets.jslink((self.play, "value"), (self.cycle, "value"))
         self.output = widgets.Output()

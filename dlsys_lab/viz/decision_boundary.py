@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlsys_lab.viz.style import FULL_LABEL
+
 
 def two_moons(n: int = 200, noise: float = 0.2, seed: int = 0):
     """Two interleaved half circles (scikit-learn's generator, nothing downloaded)."""
@@ -58,8 +60,8 @@ class DecisionBoundaryExplorer:
         self.x, self.y = two_moons(seed=seed)
         self.steps, self.seed = steps, seed
         self.lr = widgets.FloatLogSlider(value=lr, base=10, min=-3, max=0.7, step=0.1,
-                                         description="learning rate")
-        self.width = widgets.IntSlider(value=width, min=1, max=64, description="width")
+                                         description="learning rate", style=FULL_LABEL)
+        self.width = widgets.IntSlider(value=width, min=1, max=64, description="width", style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, (self.ax_boundary, self.ax_loss) = plt.subplots(1, 2, figsize=(10, 4))
         plt.close(self.figure)  # shown through self.output only

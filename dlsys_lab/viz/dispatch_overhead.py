@@ -10,6 +10,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from dlsys_lab.bench.cost_model import fit_linear_cost
+from dlsys_lab.viz.style import FULL_LABEL
 
 
 class DispatchOverheadExplorer:
@@ -26,7 +27,8 @@ class DispatchOverheadExplorer:
                 raise ValueError(f"{label}: {values.size} timings for {len(self.sizes)} sizes; time every size")
         self.ops_per_call = ops_per_call
         self.costs = {label: fit_linear_cost(self.sizes, values) for label, values in self.seconds.items()}
-        self.size = widgets.SelectionSlider(options=self.sizes, value=self.sizes[0], description="elements")
+        self.size = widgets.SelectionSlider(options=self.sizes, value=self.sizes[0], description="elements",
+                                            style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, (self.ax_curves, self.ax_bars) = plt.subplots(1, 2, figsize=(11, 4))
         plt.close(self.figure)  # shown through self.output only
@@ -63,11 +65,12 @@ class DispatchOverheadExplorer:
         labels = list(self.seconds)
         heights = self.microseconds_per_op()
         bars = self.ax_bars.bar(labels, heights, color=[f"C{i}" for i in range(len(labels))])
-        for bar, share in zip(bars, self.overhead_share()):
-            self.ax_bars.annotate(f"{share:.0%} overhead", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                                  ha="center", va="bottom", fontsize=8)
+        for bar, share in zip(bars, self.overhead_share()):  # two short lines, inside the axes' headroom
+            self.ax_bars.annotate(f"{share:.0%}\noverhead", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                                  ha="center", va="bottom", fontsize=8, annotation_clip=True)
         self.ax_bars.set(yscale="log", ylabel=f"microseconds per call / {self.ops_per_call}",
                          title=f"n = {self.size.value:,} elements")
+        self.ax_bars.set_ylim(top=float(np.max(heights)) * 6)
         self.ax_bars.tick_params(axis="x", labelrotation=45, labelsize=8)
         self.figure.tight_layout()
         with self.output:

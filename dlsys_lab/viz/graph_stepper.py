@@ -4,6 +4,7 @@ each node's value and gradient (reverse mode) or tangent (forward mode).
 from __future__ import annotations
 
 from dlsys_lab.viz.computational_graph import ComputationalGraph
+from dlsys_lab.viz.style import FULL_LABEL
 
 # where each node of the example graph sits on the canvas
 EXAMPLE_LAYOUT = {"x1": (0, 2), "x2": (0, 0), "v1": (1, 2.4), "v2": (1, 1.2), "v3": (1, 0),
@@ -20,10 +21,10 @@ class GraphStepper:
 
         self.graph = graph or ComputationalGraph()
         self.layout = layout or EXAMPLE_LAYOUT
-        self.mode = widgets.ToggleButtons(options=MODES, value="reverse", description="mode")
-        self.x1 = widgets.FloatText(value=x1, description="x1")
-        self.x2 = widgets.FloatText(value=x2, description="x2")
-        self.step = widgets.IntSlider(value=0, min=0, max=1, description="step")
+        self.mode = widgets.ToggleButtons(options=MODES, value="reverse", description="mode", style=FULL_LABEL)
+        self.x1 = widgets.FloatText(value=x1, description="x1", style=FULL_LABEL)
+        self.x2 = widgets.FloatText(value=x2, description="x2", style=FULL_LABEL)
+        self.step = widgets.IntSlider(value=0, min=0, max=1, description="step", style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, self.ax = plt.subplots(figsize=(9, 4.5))
         plt.close(self.figure)  # shown through self.output only
@@ -65,15 +66,18 @@ class GraphStepper:
         state = self.trace[self.step.value]
         self.ax.clear()
         self.ax.set_axis_off()
-        for node in self.graph.nodes:
-            for name in node.inputs:
-                self.ax.annotate("", xy=self.layout[node.name], xytext=self.layout[name],
-                                 arrowprops={"arrowstyle": "->", "color": "0.6", "shrinkA": 28, "shrinkB": 28})
+        boxes = {}
         for name, text in self.node_texts().items():
             done = name in state.values
             colour = "gold" if name == state.active else ("lightblue" if done else "white")
-            self.ax.text(*self.layout[name], text, ha="center", va="center", fontsize=9,
-                         bbox={"boxstyle": "round", "facecolor": colour, "edgecolor": "0.3"})
+            boxes[name] = self.ax.text(*self.layout[name], text, ha="center", va="center", fontsize=9,
+                                       bbox={"boxstyle": "round", "facecolor": colour, "edgecolor": "0.3"})
+        for node in self.graph.nodes:  # each arrow ends at its boxes' edges, however many lines they hold
+            for name in node.inputs:
+                self.ax.annotate("", xy=self.layout[node.name], xytext=self.layout[name],
+                                 arrowprops={"arrowstyle": "-|>", "color": "0.45", "shrinkA": 2, "shrinkB": 2,
+                                             "patchA": boxes[name].get_bbox_patch(),
+                                             "patchB": boxes[node.name].get_bbox_patch()})
         self.ax.set_xlim(-0.5, 3.5)
         self.ax.set_ylim(-0.6, 3.0)
         self.ax.set_title(f"{self.mode.value}, step {self.step.value}/{self.step.max}: {state.description}",

@@ -5,6 +5,8 @@ survivors of every rung and the budget spent so far can be read off.
 """
 from __future__ import annotations
 
+from dlsys_lab.viz.style import FULL_LABEL
+
 
 def rungs_of(ledger) -> list[list]:
     """The ledger split into rungs: consecutive runs of evaluations at the same budget."""
@@ -27,7 +29,7 @@ class HalvingStepper:
         self.rungs, self.name = rungs_of(ledger), title
         if not self.rungs:
             raise ValueError("HalvingStepper needs a non-empty ledger")
-        self.rung = widgets.IntSlider(value=1, min=1, max=len(self.rungs), description="rungs shown")
+        self.rung = widgets.IntSlider(value=1, min=1, max=len(self.rungs), description="rungs shown", style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, self.ax = plt.subplots(figsize=(7, 4))
         plt.close(self.figure)

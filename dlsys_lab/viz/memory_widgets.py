@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from dlsys_lab.viz.style import FULL_LABEL
+
 
 class _Explorer:
     """A slider over an output that shows one matplotlib figure, redrawn by `draw()`."""
@@ -56,7 +58,7 @@ class CheckpointTimelineExplorer(_Explorer):
         self.trackers = {k: step_timeline(self.layers, x, k) for k in segment_choices}
         self.plain = step_timeline(self.layers, x, None)
         self.slider = widgets.SelectionSlider(options=list(segment_choices), value=segment_choices[0],
-                                              description="segments")
+                                              description="segments", style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, self.ax = plt.subplots(figsize=(9, 3.2))
         plt.close(self.figure)
@@ -92,7 +94,8 @@ class PlannerStepper(_Explorer):
         self.order: list[str] = []
         self.plan = memory.plan(graph, strategy, on_place=lambda name, offset, busy: self.order.append(name))
         self.lower, self.naive = memory.lower_bound(graph), memory.naive_bytes(graph)
-        self.slider = widgets.IntSlider(value=len(self.order), min=1, max=len(self.order), description="placed")
+        self.slider = widgets.IntSlider(value=len(self.order), min=1, max=len(self.order), description="placed",
+                                        style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, self.ax = plt.subplots(figsize=(9, 3.6))
         plt.close(self.figure)

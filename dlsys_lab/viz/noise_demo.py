@@ -10,6 +10,8 @@ from typing import Sequence
 
 import numpy as np
 
+from dlsys_lab.viz.style import FULL_LABEL
+
 
 def median_ci(samples: Sequence[float], confidence: float = 0.95) -> tuple[float, float]:
     """Order-statistic confidence interval for the median (the widest pair when n is too small for `confidence`)."""
@@ -51,7 +53,8 @@ class NoiseDemo:
         if not self.repeats:
             raise ValueError(f"{self.samples.size} samples: measure at least {min(repeats)}")
         self.widths = ci_widths(self.samples, self.repeats)
-        self.n = widgets.SelectionSlider(options=self.repeats, value=self.repeats[0], description="repeats")
+        self.n = widgets.SelectionSlider(options=self.repeats, value=self.repeats[0], description="repeats",
+                                         style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, (self.ax_samples, self.ax_widths) = plt.subplots(1, 2, figsize=(11, 3.8))
         plt.close(self.figure)

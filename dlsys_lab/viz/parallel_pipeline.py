@@ -5,6 +5,7 @@ Bars come from dlsys_lab.parallel.schedule.simulate: forward ops light, backward
 from __future__ import annotations
 
 from dlsys_lab.parallel.schedule import SCHEDULES, bubble_fraction, max_in_flight, simulate
+from dlsys_lab.viz.style import FULL_LABEL
 
 
 class PipelineBubbleExplorer:
@@ -15,8 +16,9 @@ class PipelineBubbleExplorer:
         import matplotlib.pyplot as plt
 
         self.backward_time = backward_time
-        self.stages = widgets.IntSlider(value=stages, min=1, max=8, description="stages")
-        self.micro_batches = widgets.IntSlider(value=micro_batches, min=1, max=16, description="micro-batches")
+        self.stages = widgets.IntSlider(value=stages, min=1, max=8, description="stages", style=FULL_LABEL)
+        self.micro_batches = widgets.IntSlider(value=micro_batches, min=1, max=16, description="micro-batches",
+                                               style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, self.axes = plt.subplots(len(SCHEDULES), 1, figsize=(10, 5), sharex=True)
         plt.close(self.figure)  # shown through self.output only

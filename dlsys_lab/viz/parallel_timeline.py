@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from dlsys_lab.parallel.overlap_model import overlap_timeline, step_seconds
+from dlsys_lab.viz.style import FULL_LABEL
 
 LANES = {"compute": 1.0, "comm": 0.0}
 
@@ -22,7 +23,7 @@ class BucketTimelineExplorer:
         self.layer_bytes, self.layer_seconds = list(layer_bytes), list(layer_seconds)
         self.model = dict(world_size=world_size, bandwidth=bandwidth, latency=latency)
         self.bucket = widgets.SelectionSlider(options=[(f"{b / 2**20:g} MB", b) for b in bucket_sizes],
-                                              value=bucket_sizes[0], description="bucket")
+                                              value=bucket_sizes[0], description="bucket", style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, self.ax = plt.subplots(figsize=(10, 2.8))
         plt.close(self.figure)  # shown through self.output only

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlsys_lab.viz.style import FULL_LABEL
+
 
 def reliability_diagram(rel, ax=None, title: str | None = None):
     """Accuracy per confidence bin (bars), mean confidence (dots) and the diagonal; returns the axes."""
@@ -41,7 +43,7 @@ class TemperatureExplorer:
         self.logits, self.labels = check_scores(logits, labels, "logits")
         self.n_bins, self.fitted = n_bins, fitted
         self.temperature = widgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.02,
-                                                  description="T", readout_format=".2f")
+                                                  description="T", readout_format=".2f", style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, self.ax = plt.subplots(figsize=(5, 4.6))
         plt.close(self.figure)

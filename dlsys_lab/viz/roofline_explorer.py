@@ -7,6 +7,7 @@ from __future__ import annotations
 from dlsys_lab.bench.kernel_suite import FAST_SIZES, LIBRARIES, SIZES, build
 from dlsys_lab.bench.roofline import KernelPoint, explain, roofline
 from dlsys_lab.bench.timing import measure
+from dlsys_lab.viz.style import FULL_LABEL
 
 
 class RooflineExplorer:
@@ -19,9 +20,9 @@ class RooflineExplorer:
         self.peaks, self.device, self.repeat = peaks, device, repeat
         self.sizes = FAST_SIZES if fast else SIZES
         self.cache: dict[tuple, KernelPoint] = {}
-        self.kernel = widgets.Dropdown(options=list(self.sizes), value="matmul", description="kernel")
-        self.library = widgets.Dropdown(options=list(LIBRARIES), value="numpy", description="library")
-        self.size = widgets.SelectionSlider(options=self._size_options(), description="size")
+        self.kernel = widgets.Dropdown(options=list(self.sizes), value="matmul", description="kernel", style=FULL_LABEL)
+        self.library = widgets.Dropdown(options=list(LIBRARIES), value="numpy", description="library", style=FULL_LABEL)
+        self.size = widgets.SelectionSlider(options=self._size_options(), description="size", style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, self.ax = plt.subplots(figsize=(7, 4.5))
         plt.close(self.figure)

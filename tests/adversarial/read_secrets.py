@@ -9,5 +9,5 @@ for pattern in ["{course}/source/*/*.ipynb", "{repo}/source/*/*.ipynb", "{subs}/
             stolen.append(open(path, "rb").read())
         except OSError:
             pass
-if any(b"BEGIN HIDDEN TESTS" in s or b"BEGIN SOLUTION" in s for s in stolen):
+if any(b"BEGIN HIDDEN TESTS" in s or b"BEGIN SOL" b"UTION" in s for s in stolen):  # SOLUTION is a placeholder
     SOLUTION
