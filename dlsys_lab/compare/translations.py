@@ -30,7 +30,8 @@ from .table import SideBySideTable
 @dataclass
 class Translation:
     """One route: did it convert, the target's node count and op vocabulary, the input shape it accepts, the
-    largest output difference from the source framework, the artifact's size in bytes, seconds, and the error."""
+    largest output difference from the source framework, the artifact's size in bytes, seconds, and the error
+    (or why the route was not attempted here)."""
 
     route: str
     ok: bool
@@ -41,10 +42,12 @@ class Translation:
     size_bytes: int | None = None
     seconds: float = 0.0
     error: str = ""
+    attempted: bool = True
 
     def row(self) -> dict:
         """The table row of this route."""
-        return {"route": self.route, "converts": "yes" if self.ok else "no", "nodes": self.nodes, "ops": self.ops,
+        converts = "yes" if self.ok else "no" if self.attempted else "not run"
+        return {"route": self.route, "converts": converts, "nodes": self.nodes, "ops": self.ops,
                 "input shape": self.input_shape, "max |diff|": self.max_abs_diff, "bytes": self.size_bytes,
                 "seconds": round(self.seconds, 2), "error": self.error}
 
@@ -221,10 +224,11 @@ def jax_to_stablehlo(model, x: np.ndarray) -> list[Translation]:
     return rows
 
 
-NOT_RUN = [Translation("MXNet Gluon -> ONNX (mx.onnx)", False,
-                       error="not run here: mxnet 1.9.1's mx.onnx needs onnx<1.16 (onnx.mapping), which the MXNet "
-                             "venv does not install; see labs/01_mxnet_gluon for MXNet itself"),
-           Translation("CNTK -> ONNX", False, error="no CNTK build installs for Python 3.11: history only")]
+NOT_RUN = [Translation("MXNet Gluon -> ONNX (mx.onnx)", False, attempted=False,
+                       error="mxnet 1.9.1's mx.onnx needs onnx<1.16 (onnx.mapping), which the MXNet venv does not "
+                             "install; see labs/01_mxnet_gluon for MXNet itself"),
+           Translation("CNTK -> ONNX", False, attempted=False,
+                       error="no CNTK build installs for Python 3.11: history only")]
 
 
 def translation_table(folder, batch: int = 4, routes=("torch", "keras", "jax")) -> SideBySideTable:
