@@ -45,7 +45,8 @@ def main(argv=None) -> int:
             fn()
             samples[name].append(time.perf_counter() - begin)
     seconds = {name: statistics.median(times) for name, times in samples.items()}
-    print(f"float32 matmul n={n}, {os.cpu_count()} cores, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', '(unset)')}, "
+    threads = os.environ.get("OMP_NUM_THREADS", "(unset)")
+    print(f"float32 matmul n={n}, {os.cpu_count()} cores, OMP_NUM_THREADS={threads}, "
           f"{args.repeat} interleaved samples, medians; DSL build {build_s:.1f} s (cached after the first)")
     print(f"{'kernel':18s} {'GFLOP/s':>8s} {'x naive':>8s}")
     for name, s in seconds.items():
