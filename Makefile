@@ -1,4 +1,5 @@
-# dlsys-lab: everything runs through .venv (the course) and .venv-mxnet (MXNet 1.9, which needs NumPy 1.23).
+# dlsys-lab: everything runs through .venv (the course) and .venv-mxnet (MXNet 1.9, which needs NumPy 1.23);
+# .venv-scalesim and .venv-tvm hold tools our checks compare with, each run as a separate process.
 #   make lab    set up (once) and start JupyterLab on 127.0.0.1 at the repository root
 #   make test   set up (once), build our kernels (once) and run the whole test suite
 # Set-up steps leave a stamp inside each venv, newer than the files they read, so a second run installs nothing.
@@ -22,13 +23,15 @@ INSTALLED := $(VENV)/.dlsys-installed
 MX_INSTALLED := $(MXVENV)/.dlsys-installed
 SSVENV := .venv-scalesim
 SS_INSTALLED := $(SSVENV)/.dlsys-installed
+TVMVENV := .venv-tvm
+TVM_INSTALLED := $(TVMVENV)/.dlsys-installed
 PORT ?= 8888
 LAB_ARGS ?=
 # Two workers on the 2-core CI machine; modules sharing one expensive grading run stay on one worker.
 PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=25
 JOBS ?= 2
 
-.PHONY: help lab test setup mxnet scalesim kernels doctor release check grade bench clean
+.PHONY: help lab test setup mxnet scalesim tvm kernels doctor release check grade bench clean
 
 help:  ## list the targets
 	@echo "make lab      set up .venv (once) and start JupyterLab on http://127.0.0.1:$(PORT)"
@@ -71,13 +74,22 @@ $(SS_INSTALLED): Makefile
 
 scalesim: $(SS_INSTALLED)
 
+# Apache TVM 0.27 (about 420 MB with its LLVM), which week 8 compares our DSL's schedules with, in its own venv;
+# dlsys_lab/dsl/tvm_twin.py runs in it as a separate process.
+$(TVM_INSTALLED): Makefile
+	@test -x $(TVMVENV)/bin/python || $(PYTHON) -m venv $(TVMVENV)
+	$(TVMVENV)/bin/python -m pip install --quiet 'apache-tvm==0.27.*'
+	@touch $@
+
+tvm: $(TVM_INSTALLED)
+
 kernels: setup  ## build our C++ kernels once (cached by source hash; a no-op when built)
 	$(BIN)/python -m dlsys_lab.kernels.build
 
 lab: setup
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-test: kernels scalesim
+test: kernels scalesim tvm
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 doctor: setup
@@ -93,8 +105,8 @@ grade: setup
 	@test -n "$(LAB)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade LAB=lab01_models SUBMISSIONS=path/to/submissions [JOBS=2]" >&2; exit 2; }
 	$(BIN)/dlsys grade $(LAB) $(SUBMISSIONS) --jobs $(JOBS)
 
-bench: kernels
+bench: kernels tvm
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(MXVENV) $(SSVENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(MXVENV) $(SSVENV) $(TVMVENV) .pytest_cache .hypothesis

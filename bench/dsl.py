@@ -3,7 +3,8 @@ measured in one run (samples interleaved, so machine load falls on all alike).
 
 Each DSL step adds one schedule primitive (interchange, tile, vectorize, parallel) to the same compute; week 5's
 steps (dlsys_lab/kernels/cpu/matmul.cpp) are naive, tiled, simd (packing + a register-blocked micro-kernel) and
-parallel. Usage: python bench/dsl.py [--n 512] [--repeat 5]
+parallel. The same schedules in Apache TVM (dlsys_lab/dsl/tvm_twin.py, in .venv-tvm from `make tvm`) run after, in
+a process of their own, so their ratios are to TVM's own naive step. Usage: python bench/dsl.py [--n 512] [--repeat 5]
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import numpy as np
 
 import dlsys_lab.nd as nd
 from dlsys_lab import dsl
+from dlsys_lab.dsl.tvm_twin import run_twin
 
 
 def main(argv=None) -> int:
@@ -53,6 +55,14 @@ def main(argv=None) -> int:
         naive = seconds["dsl naive" if name.startswith("dsl") else "week5 naive"]
         print(f"{name:18s} {2 * n ** 3 / s / 1e9:8.1f} {naive / s:8.1f}")
     print(f"dsl tiled / week5 tiled time ratio: {seconds['dsl tiled'] / seconds['week5 tiled']:.2f}")
+    try:
+        twin = run_twin(n, repeat=args.repeat)
+    except FileNotFoundError as err:
+        print(f"Apache TVM: not run ({err})")
+        return 0
+    naive = next(row["gflops"] for row in twin if row["step"] == "naive")
+    for row in twin:
+        print(f"{'tvm ' + row['step']:18s} {row['gflops']:8.1f} {row['gflops'] / naive:8.1f}")
     return 0
 
 

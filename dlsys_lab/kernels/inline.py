@@ -148,14 +148,14 @@ def compile_library(code: str, timeout: float = 25.0, build_directory: str | Non
 def _build(code: str, starts: dict[str, int], folder: Path, timeout: float) -> Path:
     """Run load_inline in a forked child with a time limit (torch is already loaded, so the child starts at
     once); the path of the built shared library. The child reports a failure's message through a pipe."""
+    name = "dlsys_inline_" + hashlib.sha256(code.encode()).hexdigest()[:12]
+    if (folder / f"{name}.so").exists():  # the same code was built here before
+        return folder / f"{name}.so"
     from torch.utils.cpp_extension import load_inline
 
     compiler = build_compiler()
     if compiler is None:
         raise CompileError("no C++ compiler found: install g++ (apt-get install g++) or set CXX to one")
-    name = "dlsys_inline_" + hashlib.sha256(code.encode()).hexdigest()[:12]
-    if (folder / f"{name}.so").exists():  # the same code was built here before
-        return folder / f"{name}.so"
     folder.mkdir(parents=True, exist_ok=True)
     read_end, write_end = os.pipe()
     pid = os.fork()
