@@ -90,3 +90,13 @@ def test_schedules_refuse_what_would_change_the_result():
         s.split("j", 0)
     with pytest.raises(KeyError, match="the loops are"):
         s.split("i", 2)
+
+
+def test_integer_indices_and_constants():
+    m = dsl.size("M")
+    a = dsl.placeholder((m, 3), "A")
+    s = dsl.create_schedule(dsl.compute((m,), lambda i: a[i, 2] * 2 - a[i, 0] / 4.0, "D"))
+    assert "A[(i) * 3 + 2]" in dsl.lower(s)
+    kernel = dsl.build({"columns": s})["columns"]
+    x = np.arange(12, dtype=np.float32).reshape(4, 3)
+    np.testing.assert_allclose(kernel(x), x[:, 2] * 2 - x[:, 0] / 4)

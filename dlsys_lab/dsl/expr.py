@@ -42,16 +42,18 @@ class Expr:
 
 
 def wrap(value) -> Expr:
-    """An Expr, or a Python number as a float constant."""
-    return value if isinstance(value, Expr) else Const(float(value))
+    """An Expr, or a Python number as a constant (an int stays an int, so it can index a tensor)."""
+    if isinstance(value, Expr):
+        return value
+    return Const(int(value) if isinstance(value, int) else float(value))
 
 
 @dataclass(frozen=True, eq=False)
 class Const(Expr):
-    value: float
+    value: float | int
 
     def c(self):
-        return f"{self.value!r}f"
+        return str(self.value) if isinstance(self.value, int) else f"{self.value!r}f"
 
 
 @dataclass(frozen=True, eq=False)
@@ -156,7 +158,7 @@ class Tensor:
         index = index if isinstance(index, tuple) else (index,)
         if len(index) != len(self.shape):
             raise IndexError(f"{self.name} has {len(self.shape)} axes, indexed with {len(index)}")
-        return Element(self, tuple(wrap(i) if not isinstance(i, Expr) else i for i in index))
+        return Element(self, tuple(wrap(i) for i in index))
 
     def inputs(self) -> list["Tensor"]:
         """The placeholders this compute reads, in order of first use."""
