@@ -230,6 +230,9 @@ def jax_to_stablehlo(model, x: np.ndarray) -> list[Translation]:
 NOT_RUN = [Translation("MXNet Gluon -> ONNX (mx.onnx)", False, attempted=False,
                        error="mxnet 1.9.1's mx.onnx needs onnx<1.16 (onnx.mapping), which the MXNet venv does not "
                              "install; see labs/01_mxnet_gluon for MXNet itself"),
+           Translation("JAX -> ONNX (jax2onnx)", False, attempted=False,
+                       error="jax2onnx downgrades orbax-checkpoint, which the course venv keeps; StableHLO is JAX's "
+                             "portable form"),
            Translation("CNTK -> ONNX", False, attempted=False,
                        error="no CNTK build installs for Python 3.11: history only")]
 
