@@ -31,7 +31,7 @@ LAB_ARGS ?=
 PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=25
 JOBS ?= 2
 
-.PHONY: help lab test setup mxnet scalesim tvm kernels doctor release check grade bench clean
+.PHONY: help lab test setup mxnet scalesim kernels doctor release check grade bench clean
 
 help:  ## list the targets
 	@echo "make lab      set up .venv (once) and start JupyterLab on http://127.0.0.1:$(PORT)"
@@ -81,7 +81,9 @@ $(TVM_INSTALLED): Makefile
 	$(TVMVENV)/bin/python -m pip install --quiet 'apache-tvm==0.27.*'
 	@touch $@
 
+.PHONY: tvm
 tvm: $(TVM_INSTALLED)
+test bench: tvm  # TVM's venv is a prerequisite of both (tests/test_dsl_tvm.py, bench/dsl.py)
 
 kernels: setup  ## build our C++ kernels once (cached by source hash; a no-op when built)
 	$(BIN)/python -m dlsys_lab.kernels.build
@@ -89,7 +91,7 @@ kernels: setup  ## build our C++ kernels once (cached by source hash; a no-op wh
 lab: setup
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-test: kernels scalesim tvm
+test: kernels scalesim
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 doctor: setup
@@ -105,7 +107,7 @@ grade: setup
 	@test -n "$(LAB)" -a -n "$(SUBMISSIONS)" || { echo "usage: make grade LAB=lab01_models SUBMISSIONS=path/to/submissions [JOBS=2]" >&2; exit 2; }
 	$(BIN)/dlsys grade $(LAB) $(SUBMISSIONS) --jobs $(JOBS)
 
-bench: kernels tvm
+bench: kernels
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
