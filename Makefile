@@ -1,4 +1,5 @@
-# dlsys-lab: everything runs through .venv (the course) and .venv-mxnet (MXNet 1.9, which needs NumPy 1.23).
+# dlsys-lab: everything runs through .venv (the course) and .venv-mxnet (MXNet 1.9, which needs NumPy 1.23);
+# .venv-scalesim and .venv-tvm hold tools our checks compare with, each run as a separate process.
 #   make lab    set up (once) and start JupyterLab on 127.0.0.1 at the repository root
 #   make test   set up (once), build our kernels (once) and run the whole test suite
 # Set-up steps leave a stamp inside each venv, newer than the files they read, so a second run installs nothing.
@@ -23,6 +24,8 @@ KERNELSPEC := $(VENV)/share/jupyter/kernels/dlsys-lab/kernel.json
 MX_INSTALLED := $(MXVENV)/.dlsys-installed
 SSVENV := .venv-scalesim
 SS_INSTALLED := $(SSVENV)/.dlsys-installed
+TVMVENV := .venv-tvm
+TVM_INSTALLED := $(TVMVENV)/.dlsys-installed
 PORT ?= 8888
 LAB_ARGS ?=
 # Two workers on the 2-core CI machine; modules sharing one expensive grading run stay on one worker.
@@ -75,6 +78,17 @@ $(SS_INSTALLED): Makefile
 
 scalesim: $(SS_INSTALLED)
 
+# Apache TVM 0.27 (about 420 MB with its LLVM), which week 8 compares our DSL's schedules with, in its own venv;
+# dlsys_lab/dsl/tvm_twin.py runs in it as a separate process.
+$(TVM_INSTALLED): Makefile
+	@test -x $(TVMVENV)/bin/python || $(PYTHON) -m venv $(TVMVENV)
+	$(TVMVENV)/bin/python -m pip install --quiet 'apache-tvm==0.27.*'
+	@touch $@
+
+.PHONY: tvm
+tvm: $(TVM_INSTALLED)
+test bench: tvm  # TVM's venv is a prerequisite of both (tests/test_dsl_tvm.py, bench/dsl.py)
+
 kernels: setup  ## build our C++ kernels once (cached by source hash; a no-op when built)
 	$(BIN)/python -m dlsys_lab.kernels.build
 
@@ -115,4 +129,4 @@ bench: kernels
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) $(MXVENV) $(SSVENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(MXVENV) $(SSVENV) $(TVMVENV) .pytest_cache .hypothesis

@@ -48,3 +48,8 @@ def test_a_single_node_runs_through_run_node():
     a, b = np.ones((2, 3), np.float32), np.arange(12, dtype=np.float32).reshape(4, 3)
     (y,) = onnx_backend.run_node(node, [a, b])
     np.testing.assert_allclose(y, 2 * a @ b.T)
+
+
+def test_run_case_passes_exactly_the_tests_not_expected_to_fail():
+    got = {case.name: conformance.run_case(case) for case in _CASES}
+    assert got == {case.name: conformance.expected_failure(case.name) is None for case in _CASES}

@@ -76,6 +76,8 @@ def test_all_passes_together_then_onnxruntime(tmp_path):
     x = _random_inputs(graph, 7)[0]
     got = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"input": x})
     np.testing.assert_allclose(got[0], evaluate(graph, x)[0].numpy(), rtol=1e-5, atol=1e-5)
+    back = dl.export.from_onnx(proto)(x).numpy()  # from_onnx inlines the local functions
+    np.testing.assert_allclose(back, got[0], rtol=1e-5, atol=1e-5)
 
 
 def test_unknown_pass_is_named():

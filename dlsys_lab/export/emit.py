@@ -44,13 +44,16 @@ class Emitter:
         """An int64 initializer (shapes, axes, starts and ends)."""
         return self.constant(np.asarray(list(values), dtype=np.int64))
 
-    def scalar(self, value: float, dtype: str) -> str:
-        """A 0-d initializer of `dtype` (the Python numbers of dlsys_lab's scalar ops)."""
-        return self.constant(np.asarray(value, dtype=dtype))
-
     def onnx_dtype(self, dtype: str) -> int:
         """ONNX's TensorProto element type for a NumPy dtype name."""
         return helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+    def lowered(self, lowering) -> str:
+        """Append the node of a lowering (op_type, inputs, attrs, constants; see lowering.py), its constants as
+        fresh initializers; returns its output name."""
+        op_type, inputs, attrs, constants = lowering
+        fresh = {name: self.constant(array) for name, array in constants.items()}
+        return self.node(op_type, [fresh.get(name, name) for name in inputs], **attrs)
 
     def with_axes(self, op: str, x: str, axes, axes_input_since: int, **attrs) -> str:
         """A node taking `axes` as an int64 input from opset `axes_input_since` on, as an attribute before."""

@@ -9,6 +9,7 @@ from ..autodiff import ops_elementwise as ew
 from ..autodiff import ops_matmul as mm
 from ..autodiff import ops_reduce as rd
 from ..autodiff import ops_softmax as sm
+from .lowering import lower_reduction, lower_scalar_op
 from .registry import exports, imports
 from .values import axes_of, like, tensor
 
@@ -36,16 +37,9 @@ for _op_type, _cls, _fn in ONE_TO_ONE:
     imports(_op_type)(_run)
     exports(_cls)(_write)
 
-# dlsys_lab's ops with a Python number: the number becomes a scalar initializer. (ONNX op, number first?)
-SCALAR_OPS = {ew.AddScalar: ("Add", False), ew.MulScalar: ("Mul", False), ew.DivScalar: ("Div", False),
-              ew.RSubScalar: ("Sub", True), ew.RDivScalar: ("Div", True), ew.PowerScalar: ("Pow", False)}
-
-
-@exports(*SCALAR_OPS)
+@exports(ew.AddScalar, ew.MulScalar, ew.DivScalar, ew.RSubScalar, ew.RDivScalar, ew.PowerScalar)
 def _write_scalar(emit, op, names, tensors, out):
-    op_type, number_first = SCALAR_OPS[type(op)]
-    c = emit.scalar(op.c, tensors[0].dtype)
-    return emit.node(op_type, [c, names[0]] if number_first else [names[0], c])
+    return emit.lowered(lower_scalar_op(type(op).__name__, names[0], op.c, tensors[0].dtype))
 
 
 @exports(ew.AsType)
@@ -72,7 +66,6 @@ def _gemm(node, a, b, c=None):
 # ---- reductions ---------------------------------------------------------------------------------------
 REDUCTIONS = {"ReduceSum": ops.summation, "ReduceMean": ops.mean, "ReduceMax": ops.maximum,
               "ReduceLogSumExp": ops.logsumexp}
-AXES_AS_INPUT_SINCE = {"ReduceSum": 13, "ReduceMean": 18, "ReduceMax": 18, "ReduceLogSumExp": 18}
 
 
 def _reduce(fn):
@@ -90,13 +83,9 @@ def _reduce(fn):
 for _op_type, _fn in REDUCTIONS.items():
     imports(_op_type)(_reduce(_fn))
 
-EXPORTED_REDUCTIONS = {rd.Summation: "ReduceSum", rd.Max: "ReduceMax", rd.LogSumExp: "ReduceLogSumExp"}
-
-
-@exports(*EXPORTED_REDUCTIONS)
+@exports(rd.Summation, rd.Max, rd.LogSumExp)
 def _write_reduce(emit, op, names, tensors, out):
-    op_type = EXPORTED_REDUCTIONS[type(op)]
-    return emit.with_axes(op_type, names[0], op.axes, AXES_AS_INPUT_SINCE[op_type], keepdims=int(op.keepdims))
+    return emit.lowered(lower_reduction(type(op).__name__, names[0], op.axes, op.keepdims, emit.opset))
 
 
 # ---- softmax --------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import os
 
 import numpy as np
 import onnx
+import onnx.inliner  # not loaded by `import onnx`
 from onnx import helper, numpy_helper
 
 from .errors import OnnxLoadError

@@ -128,23 +128,34 @@ def compile_matmul_steps(sources: dict[str, str], timeout: float = 25.0,
     code += "}  // namespace dlsys\n"
     code += "".join(_ENTRY.format(name=name, tag=tag, c=ctype.__name__[2:])
                     for name in sources for ctype, tag in _CTYPES.values())
-    if build_directory is not None:
-        loaded = ctypes.CDLL(str(_build(code, starts, Path(build_directory), timeout)))
-    else:  # a fresh private folder, removed once the library is loaded (the loaded mapping outlives the file)
-        with tempfile.TemporaryDirectory(prefix="dlsys-inline-") as folder:
-            loaded = ctypes.CDLL(str(_build(code, starts, Path(folder), timeout)))
+    loaded = compile_library(code, timeout, build_directory, starts)
     return {name: MatmulStep(name, loaded) for name in sources}
+
+
+def compile_library(code: str, timeout: float = 25.0, build_directory: str | None = None,
+                    starts: dict[str, int] | None = None) -> ctypes.CDLL:
+    """Compile one C++ translation unit (with `extern "C"` entry points) with load_inline and load it.
+
+    In a fresh private folder unless build_directory is given; there a library already built from the same code
+    is loaded without compiling. `starts` ({function name: first line}) places compiler errors in their function.
+    """
+    if build_directory is not None:
+        return ctypes.CDLL(str(_build(code, starts or {}, Path(build_directory), timeout)))
+    with tempfile.TemporaryDirectory(prefix="dlsys-inline-") as folder:  # removed once loaded (the mapping stays)
+        return ctypes.CDLL(str(_build(code, starts or {}, Path(folder), timeout)))
 
 
 def _build(code: str, starts: dict[str, int], folder: Path, timeout: float) -> Path:
     """Run load_inline in a forked child with a time limit (torch is already loaded, so the child starts at
     once); the path of the built shared library. The child reports a failure's message through a pipe."""
+    name = "dlsys_inline_" + hashlib.sha256(code.encode()).hexdigest()[:12]
+    if (folder / f"{name}.so").exists():  # the same code was built here before
+        return folder / f"{name}.so"
     from torch.utils.cpp_extension import load_inline
 
     compiler = build_compiler()
     if compiler is None:
         raise CompileError("no C++ compiler found: install g++ (apt-get install g++) or set CXX to one")
-    name = "dlsys_inline_" + hashlib.sha256(code.encode()).hexdigest()[:12]
     folder.mkdir(parents=True, exist_ok=True)
     read_end, write_end = os.pipe()
     pid = os.fork()

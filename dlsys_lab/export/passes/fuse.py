@@ -2,6 +2,7 @@
 
 The fused node (domain "dlsys_lab") keeps its members in `body`; the interpreter runs them in one call, and
 model_from_graph writes it as a model-local ONNX function, so onnxruntime runs the fused graph too.
+`fusion_groups` finds the trees on plain data (graded in lab08_export); `fuse_elementwise` builds the nodes.
 """
 from __future__ import annotations
 
@@ -11,35 +12,52 @@ from ..ir import Graph, Node
 ELEMENTWISE = frozenset({"Add", "Sub", "Mul", "Div", "Pow", "Neg", "Exp", "Log", "Tanh", "Sigmoid", "Sqrt", "Relu"})
 
 
-def fuse_elementwise(graph: Graph) -> Graph:
-    """A copy of graph with each maximal single-consumer tree of elementwise nodes replaced by one fused node."""
-    graph = graph.copy()
-    consumers = graph.consumers()
-    outputs = {v.name for v in graph.outputs}
-    group: dict[int, list[Node]] = {}  # id(root node) -> its members, in graph order
+def fusion_groups(nodes, graph_outputs):
+    """The maximal trees of ELEMENTWISE nodes (each (op, inputs, outputs)) in which every member but the root has
+    exactly one reading node, a member of the tree, and is no graph output: lists of positions in graph order,
+    one per tree of two nodes or more, ordered by their roots."""
+    # BEGIN LAB lab08_export fusion_groups
+    readers: dict[str, set[int]] = {}
+    for position, (_, inputs, _) in enumerate(nodes):
+        for name in inputs:
+            readers.setdefault(name, set()).add(position)
     root_of: dict[int, int] = {}
-    for node in reversed(graph.nodes):  # consumers first: a producer joins the group of its only consumer
-        if node.op not in ELEMENTWISE or node.domain:
+    for position in reversed(range(len(nodes))):  # consumers first: a producer joins its only consumer's tree
+        op, _, outputs = nodes[position]
+        if op not in ELEMENTWISE:
             continue
-        readers = list({id(r): r for r in consumers.get(node.outputs[0], [])}.values())  # Add(a, a) reads a once
-        only = readers[0] if len(readers) == 1 and node.outputs[0] not in outputs else None
-        root = root_of.get(id(only)) if only is not None and only.op in ELEMENTWISE else None
-        root = id(node) if root is None else root
-        root_of[id(node)] = root
-        group.setdefault(root, []).insert(0, node)
-    fused_at = {root: members for root, members in group.items() if len(members) > 1}
-    members_of_fused = {id(m) for members in fused_at.values() for m in members}
+        only = readers.get(outputs[0], set())
+        root_of[position] = position
+        if len(only) == 1 and outputs[0] not in graph_outputs:
+            (reader,) = only
+            root_of[position] = root_of.get(reader, position)
+    groups: dict[int, list[int]] = {}
+    for position in sorted(root_of):
+        groups.setdefault(root_of[position], []).append(position)
+    return [members for _, members in sorted(groups.items()) if len(members) > 1]
+    # END LAB lab08_export
+
+
+def fuse_elementwise(graph: Graph, group=fusion_groups) -> Graph:
+    """A copy of graph with each maximal single-consumer tree of elementwise nodes (found by `group`, fusion_groups'
+    signature) replaced by one fused node."""
+    graph = graph.copy()
+    plain = [(n.op if not n.domain else f"{n.domain}.{n.op}", list(n.inputs), list(n.outputs)) for n in graph.nodes]
+    groups = [[int(p) for p in members] for members in group(plain, [v.name for v in graph.outputs])]
+    root = {members[-1]: members for members in groups}
+    fused = {position for members in groups for position in members}
     nodes = []
-    for node in graph.nodes:
-        if id(node) in fused_at:
-            nodes.append(_fused(fused_at[id(node)], len(nodes)))
-        elif id(node) not in members_of_fused:
+    for position, node in enumerate(graph.nodes):
+        if position in root:
+            nodes.append(fused_node([graph.nodes[m] for m in root[position]], len(nodes)))
+        elif position not in fused:
             nodes.append(node)
     graph.nodes = nodes
     return graph
 
 
-def _fused(members: list[Node], index: int) -> Node:
+def fused_node(members: list[Node], index: int) -> Node:
+    """One FusedElementwise node running `members` (in graph order; the last is the root), named after their ops."""
     produced = {out for m in members for out in m.outputs}
     inputs = list(dict.fromkeys(name for m in members for name in m.inputs if name and name not in produced))
     name = f"Fused_{'_'.join(m.op for m in members)}_{index}"
