@@ -16,7 +16,8 @@ BEGIN = re.compile(r"^(\s*)# BEGIN LAB (\w+) (\S+)\s*$")
 END = re.compile(r"^(\s*)# END LAB (\w+)\s*$")
 
 EXPECTED = {
-    "lab01_models": {"softmax", "cross_entropy", "cross_entropy_grad", "sgd_epoch", "mlp_forward", "mlp_backward"},
+    "lab01_models": {"softmax", "cross_entropy", "cross_entropy_grad", "sgd_epoch", "mlp_forward", "mlp_backward",
+                     "SoftmaxCrossEntropy.forward", "SoftmaxCrossEntropy.backward"},
     "lab02_autodiff": {f"{op}.backward" for op in ("Add", "Mul", "Div", "PowerScalar", "Exp", "Log", "Tanh", "ReLU",
                                                    "MatMul", "LogSumExp", "Reshape", "BroadcastTo", "Transpose")}
     | {"grad_to_input", "topological_order", "accumulate_gradients"},
@@ -27,6 +28,10 @@ EXPECTED = {
     "lab06_parallel": {"ring_all_reduce", "group_into_buckets"},
     "lab08_export": {"lower_scalar_op", "lower_reduction", "foldable_nodes", "fusion_groups"},
 }
+
+# Pieces a lab's answers reach that its notebook does not write (lab01 is NumPy-only, while the autodiff's fused
+# loss is its softmax and gradient in Tensor form): the student edition gets them when the lab is unlocked.
+UNLOCKED_ONLY = {"lab01_models": {"SoftmaxCrossEntropy.forward", "SoftmaxCrossEntropy.backward"}}
 
 
 def functions_by_qualname(tree):
@@ -110,4 +115,4 @@ def registered_in_notebook(lab):
 
 @pytest.mark.parametrize("lab", ["lab01_models", "lab02_autodiff", "lab03_nn", "lab06_parallel", "lab08_export"])
 def test_the_graded_notebook_registers_every_marked_piece_of_its_lab(lab):
-    assert registered_in_notebook(lab) == EXPECTED[lab]
+    assert registered_in_notebook(lab) == EXPECTED[lab] - UNLOCKED_ONLY.get(lab, set())
