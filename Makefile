@@ -58,10 +58,11 @@ $(INSTALLED): pyproject.toml
 $(KERNELSPEC): $(INSTALLED) dlsys_lab/kernelspec.py
 	$(BIN)/python -m dlsys_lab.kernelspec >/dev/null
 
-# MXNet 1.9.1 needs NumPy < 1.24, so it lives in its own venv with its own Jupyter kernel, registered in .venv.
+# MXNet 1.9.1 needs NumPy < 1.24, so it lives in its own venv with its own Jupyter kernel, registered in .venv;
+# its ONNX exporter (mx.onnx) imports onnx.mapping, which onnx removed in 1.16.
 $(MX_INSTALLED): Makefile $(INSTALLED)
 	@test -x $(MXVENV)/bin/python || $(PYTHON) -m venv $(MXVENV)
-	$(MXVENV)/bin/python -m pip install --quiet mxnet==1.9.1 numpy==1.23.5 'scikit-learn<1.4' ipykernel
+	$(MXVENV)/bin/python -m pip install --quiet mxnet==1.9.1 numpy==1.23.5 'scikit-learn<1.4' 'onnx==1.15.0' ipykernel
 	$(MXVENV)/bin/python -m ipykernel install --prefix "$(CURDIR)/$(VENV)" --name mxnet-legacy --display-name "MXNet 1.9 (legacy)" 2>/dev/null
 	@touch $@
 

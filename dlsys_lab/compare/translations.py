@@ -2,14 +2,17 @@
 vocabulary that survives, output differences against the source framework, file sizes and times.
 
 Routes: torch -> ONNX by both torch.onnx exporters (TorchScript-based and dynamo) -> onnxruntime and -> dlsys_lab
-(dl.export.from_onnx); Keras 3 -> ONNX by model.export on the TensorFlow backend (which needs tf2onnx) and on the
-torch backend; JAX -> jaxpr -> StableHLO text. Seconds are the export plus the first run. Each route is a
-function returning a Translation; `translation_table` runs them all and `SideBySideTable` shows them.
+(dl.export.from_onnx); Keras 3 -> ONNX by model.export on the TensorFlow backend (which calls tf2onnx) and on the
+torch backend, and by tf2onnx itself (convert.from_function converts; convert.from_keras breaks on Keras 3);
+JAX -> jaxpr -> StableHLO text; MXNet Gluon -> ONNX (mx.onnx) in the MXNet venv's interpreter, the file then run
+here. Seconds are the export plus the first run. Each route is a function returning a Translation;
+`translation_table` runs them all and `SideBySideTable` shows them.
 """
 from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import os
 import re
@@ -68,7 +71,7 @@ def _onnx_facts(path: Path) -> tuple[int, str, str]:
 
     model = onnx.load(str(path))
     dims = model.graph.input[0].type.tensor_type.shape.dim
-    shape = "(" + ", ".join(d.dim_param or str(d.dim_value) for d in dims) + ")"
+    shape = "(" + ", ".join(d.dim_param or (str(d.dim_value) if d.HasField("dim_value") else "?") for d in dims) + ")"
     return len(model.graph.node), _vocabulary(n.op_type for n in model.graph.node), shape
 
 
@@ -88,7 +91,9 @@ def onnxruntime_outputs(path: Path, x: np.ndarray) -> np.ndarray:
     """The first output of the ONNX file at `path` on x, in onnxruntime on the CPU."""
     import onnxruntime as ort
 
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    options = ort.SessionOptions()
+    options.log_severity_level = 3  # errors only: mx.onnx lists its weights as graph inputs too, which ORT warns about
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     return session.run(None, {session.get_inputs()[0].name: x})[0]
 
 
@@ -160,34 +165,77 @@ def keras_model(seed: int = 0):
                              keras.layers.MaxPooling2D(2), keras.layers.Flatten(), keras.layers.Dense(10)])
 
 
-def export_keras(path: str, images: str) -> None:
-    """Export keras_model() with model.export(format="onnx") to `path` and save its outputs on the NHWC array in
-    the .npy file `images` next to it (`path`.npy): run in a process of its own, whose KERAS_BACKEND picks the
-    backend."""
+KERAS_EXPORTERS = {"tensorflow": ("model.export", "tf2onnx.convert.from_function", "tf2onnx.convert.from_keras"),
+                   "torch": ("model.export",)}
+
+
+def _keras_file(folder: Path, backend: str, exporter: str) -> Path:
+    return folder / f"keras_{backend}_{exporter.split('.')[-1]}.onnx"
+
+
+def export_keras(folder: str, images: str) -> None:
+    """Export keras_model() to ONNX by each of KERAS_EXPORTERS[backend] into `folder` and write, next to the files,
+    `keras_<backend>.npy` (Keras' own outputs on the NHWC array in the .npy file `images`) and `keras_<backend>.json`
+    ({exporter: [error or "", seconds]}): run in a process of its own, whose KERAS_BACKEND picks the backend."""
+    import keras
+
+    backend, folder = keras.backend.backend(), Path(folder)
     model = keras_model()
     x = np.load(images)
-    np.save(f"{path}.npy", model.predict(x, verbose=0))
-    model.export(path, format="onnx", verbose=False)
+    np.save(folder / f"keras_{backend}.npy", model.predict(x, verbose=0))
+    report = {}
+    # tf2onnx on its own first: model.export patches tf2onnx for NumPy 2 (keras.src.export.tf2onnx_lib) on its first
+    # call, and the tf2onnx rows should show what tf2onnx 1.17 does unpatched
+    for exporter in sorted(KERAS_EXPORTERS[backend], key=lambda name: name == "model.export"):
+        path = str(_keras_file(folder, backend, exporter))
+        start = time.perf_counter()
+        try:
+            if exporter == "model.export":
+                model.export(path, format="onnx", verbose=False)
+            else:  # tf2onnx itself, on a tf.function of the model (what model.export hands it) or on the model
+                import tensorflow as tf
+                import tf2onnx
+
+                spec = (tf.TensorSpec((None, 8, 8, 1), tf.float32, name="input"),)
+                if exporter.endswith("from_function"):
+                    function = tf.function(lambda images: model(images, training=False), input_signature=spec)
+                    tf2onnx.convert.from_function(function, input_signature=spec, opset=17, output_path=path)
+                else:
+                    tf2onnx.convert.from_keras(model, input_signature=spec, opset=17, output_path=path)
+            report[exporter] = ["", time.perf_counter() - start]
+        except Exception as err:  # noqa: BLE001 -- the table reports what broke
+            first = (str(err).strip().splitlines() or [""])[0][:160]
+            report[exporter] = [f"{type(err).__name__}: {first}", time.perf_counter() - start]
+    report = {exporter: report[exporter] for exporter in KERAS_EXPORTERS[backend]}
+    (folder / f"keras_{backend}.json").write_text(json.dumps(report))
 
 
 def keras_to_onnx(x: np.ndarray, folder: Path, backends=("tensorflow", "torch")) -> list[Translation]:
-    """Keras 3 -> ONNX through model.export(format="onnx") on each backend (each in a fresh process: a process
-    has one Keras backend), run in onnxruntime and dlsys_lab against Keras' own outputs."""
+    """Keras 3 -> ONNX through model.export(format="onnx") on each backend and through tf2onnx on the TensorFlow
+    backend (each backend in a fresh process: a process has one Keras backend), run in onnxruntime and dlsys_lab
+    against Keras' own outputs. Seconds are the export (measured in that process) plus the first run."""
     images = folder / "digits_nhwc.npy"
     np.save(images, np.ascontiguousarray(x.transpose(0, 2, 3, 1)))
     rows = []
     for backend in backends:
-        route = f"Keras 3 ({backend} backend) -> ONNX (model.export)"
-        path = folder / f"keras_{backend}.onnx"
         start = time.perf_counter()
-        code = f"from dlsys_lab.compare.translations import export_keras; export_keras({str(path)!r}, {str(images)!r})"
+        code = ("from dlsys_lab.compare.translations import export_keras; "
+                f"export_keras({str(folder)!r}, {str(images)!r})")
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                               env=dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3"))
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or ["(no output)"])[-1][:160]
-            rows.append(Translation(route, False, seconds=time.perf_counter() - start, error=last))
+            rows.append(Translation(f"Keras 3 ({backend} backend) -> ONNX", False,
+                                    seconds=time.perf_counter() - start, error=last))
             continue
-        rows += onnx_targets(route, path, np.load(images), np.load(f"{path}.npy"), time.perf_counter() - start)
+        report = json.loads((folder / f"keras_{backend}.json").read_text())
+        want = np.load(folder / f"keras_{backend}.npy")
+        for exporter, (error, seconds) in report.items():
+            route = f"Keras 3 ({backend} backend) -> ONNX ({exporter})"
+            if error:
+                rows.append(Translation(route, False, seconds=seconds, error=error))
+            else:
+                rows += onnx_targets(route, _keras_file(folder, backend, exporter), np.load(images), want, seconds)
     return rows
 
 
@@ -227,17 +275,60 @@ def jax_to_stablehlo(model, x: np.ndarray) -> list[Translation]:
     return rows
 
 
-NOT_RUN = [Translation("MXNet Gluon -> ONNX (mx.onnx)", False, attempted=False,
-                       error="mxnet 1.9.1's mx.onnx needs onnx<1.16 (onnx.mapping), which the MXNet venv does not "
-                             "install; see labs/01_mxnet_gluon for MXNet itself"),
-           Translation("JAX -> ONNX (jax2onnx)", False, attempted=False,
+MXNET_ROUTE = "MXNet Gluon -> ONNX (mx.onnx)"
+
+
+def mxnet_python() -> tuple[str | None, str]:
+    """The MXNet venv's interpreter (DLSYS_MXNET_PYTHON, else the one the mxnet-legacy Jupyter kernel names) and,
+    when there is none, why."""
+    if os.environ.get("DLSYS_MXNET_PYTHON"):
+        return os.environ["DLSYS_MXNET_PYTHON"], ""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    from ..notebooks import MXNET_KERNEL_NAME
+
+    try:
+        python = KernelSpecManager().get_kernel_spec(MXNET_KERNEL_NAME).argv[0]
+    except NoSuchKernel:
+        return None, f"no MXNet venv: the {MXNET_KERNEL_NAME} kernel is not registered (run `make mxnet`)"
+    if not Path(python).exists():
+        return None, f"no MXNet venv: {python} (named by the {MXNET_KERNEL_NAME} kernel) is missing (run `make mxnet`)"
+    return python, ""
+
+
+def mxnet_to_onnx(x: np.ndarray, folder: Path, epochs: int = 3) -> list[Translation]:
+    """The same small CNN in MXNet Gluon, trained on the digits' train split for `epochs` and exported by
+    `mx.onnx.export_model`, in the MXNet venv's interpreter (dlsys_lab/compare/mxnet_export.py, which saves MXNet's
+    outputs on x); the file then runs in onnxruntime and dlsys_lab here. One row saying why when there is no MXNet
+    venv or the export breaks."""
+    python, why = mxnet_python()
+    if python is None:
+        return [Translation(MXNET_ROUTE, False, attempted=False, error=why)]
+    train = digits(flatten=False)[0]
+    data, path = folder / "mxnet_data.npz", folder / "mxnet_cnn.onnx"
+    np.savez(data, images=train.arrays[0], labels=train.arrays[1], x=x)
+    script = Path(__file__).with_name("mxnet_export.py")
+    start = time.perf_counter()
+    try:
+        done = subprocess.run([python, str(script), str(data), str(path), str(epochs)], capture_output=True,
+                              text=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return [_failed(MXNET_ROUTE, err, start)]
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1][:160]
+        return [Translation(MXNET_ROUTE, False, seconds=time.perf_counter() - start, error=last)]
+    exported = json.loads(Path(f"{path}.json").read_text())["export_s"]
+    return onnx_targets(MXNET_ROUTE, path, x, np.load(f"{path}.npy"), exported)
+
+
+NOT_RUN = [Translation("JAX -> ONNX (jax2onnx)", False, attempted=False,
                        error="jax2onnx downgrades orbax-checkpoint, which the course venv keeps; StableHLO is JAX's "
                              "portable form"),
            Translation("CNTK -> ONNX", False, attempted=False,
                        error="no CNTK build installs for Python 3.11: history only")]
 
 
-def translation_table(folder, batch: int = 4, routes=("torch", "keras", "jax")) -> SideBySideTable:
+def translation_table(folder, batch: int = 4, routes=("torch", "keras", "jax", "mxnet")) -> SideBySideTable:
     """Run the chosen routes on a trained small CNN and `batch` test digits (files written under `folder`)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -250,4 +341,6 @@ def translation_table(folder, batch: int = 4, routes=("torch", "keras", "jax")) 
         rows += keras_to_onnx(x, folder)
     if "jax" in routes:
         rows += jax_to_stablehlo(model, x)
+    if "mxnet" in routes:
+        rows += mxnet_to_onnx(x, folder)
     return SideBySideTable([r.row() for r in rows + NOT_RUN])
