@@ -6,6 +6,8 @@ import time
 
 import numpy as np
 
+from dlsys_lab.viz.style import FULL_LABEL
+
 
 def layers_of(graph) -> list[int]:
     """Each node's depth: 0 when it reads only graph inputs and initializers, else 1 + its deepest producer's."""
@@ -58,7 +60,7 @@ class PassStepper:
         for name in passes:
             after, (report,) = optimize(self.stages[-1][1], (name,))
             self.stages.append((name, after, report))
-        self.slider = widgets.SelectionSlider(options=[name for name, _, _ in self.stages], description="after")
+        self.slider = widgets.SelectionSlider(options=[name for name, _, _ in self.stages], description="after", style=FULL_LABEL)
         self.output = widgets.Output()
         self.figure, self.ax = plt.subplots(figsize=(10, 4))
         plt.close(self.figure)
@@ -100,8 +102,10 @@ class ScheduleKnobs:
         self.n, self.repeat = n, repeat
         rng = np.random.default_rng(0)
         self.a, self.b = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
-        self.step = widgets.Dropdown(options=list(dsl.STEPS), value="naive", description="schedule")
-        self.tile = widgets.SelectionSlider(options=[8, 16, 32, 64, 128], value=64, description="tile")
+        self.step = widgets.Dropdown(options=list(dsl.STEPS), value="naive", description="schedule",
+                                 style=FULL_LABEL)
+        self.tile = widgets.SelectionSlider(options=[8, 16, 32, 64, 128], value=64, description="tile",
+                                          style=FULL_LABEL)
         self.code = widgets.HTML()
         self.result = widgets.Label()
         self.measured: dict[tuple[str, int], float] = {}
