@@ -21,6 +21,7 @@ def execute_notebook(path, kernel_name: str = KERNEL_NAME, timeout: int = 600, f
     A cell that runs longer than slow_cell_s raises a warning naming it, so a rare stall says where it was.
     """
     import nbformat
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
 
     path = Path(path)
@@ -28,7 +29,8 @@ def execute_notebook(path, kernel_name: str = KERNEL_NAME, timeout: int = 600, f
     env_backup = os.environ.get("DLSYS_FAST")
     os.environ["DLSYS_FAST"] = "1" if fast else "0"
     try:
-        client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
+        manager = AsyncKernelManager(kernel_name=kernel_name, client_class="dlsys_lab.notebook_channels.KernelClient")
+        client = NotebookClient(nb, km=manager, timeout=timeout, kernel_name=kernel_name,
                                 resources={"metadata": {"path": str(cwd or path.parent)}})
         client.execute()
     finally:
