@@ -19,6 +19,8 @@ from pathlib import Path
 
 import cloudpickle
 
+from dlsys_lab import student
+
 LOOPBACK = "127.0.0.1"
 STARTUP_S = 60  # allowance for spawning and importing torch, before the timeout starts
 
@@ -38,8 +40,6 @@ def launch(fn, world_size: int, *args, backend: str = "gloo", timeout: float = 6
     """Run fn(rank, world_size, *args) in world_size processes; return the results in rank order."""
     if world_size < 1:
         raise ValueError(f"world_size must be at least 1, got {world_size}")
-    from dlsys_lab import student
-
     # notebook-defined functions travel by value, and so do the student's registered pieces of dlsys_lab
     payload = cloudpickle.dumps((fn, args, student.registrations()))
     ctx = mp.get_context("spawn")
@@ -128,8 +128,6 @@ def _worker_main(rank, world_size, port, backend, timeout, payload, results, sta
         dist.init_process_group(backend, init_method=f"tcp://{LOOPBACK}:{port}", rank=rank,
                                 world_size=world_size, timeout=timedelta(seconds=timeout))
         fn, args, registrations = cloudpickle.loads(payload)
-        from dlsys_lab import student
-
         student.restore(registrations)
         results.put((rank, "started", None))
         value = fn(rank, world_size, *args)
