@@ -48,7 +48,7 @@ def test_profiling_changes_no_result(step):
     assert loss == plain_loss
     for a, b in zip(params, plain_params):
         np.testing.assert_array_equal(a, b)
-    assert OP_HOOK.recorder is None, "the hook must be cleared when the block ends"
+    assert OP_HOOK.profiler is None, "the hook must be cleared when the block ends"
 
 
 def test_every_forward_and_backward_op_of_the_step_is_recorded(step):
@@ -124,10 +124,10 @@ def test_table_sorts_and_rejects_unknown_keys(step, capsys):
 
 
 def test_profile_is_off_by_default_and_refuses_to_nest():
-    assert OP_HOOK.recorder is None
+    assert OP_HOOK.profiler is None
     with dl.profile() as prof:
         with pytest.raises(RuntimeError, match="already active"):
             dl.profile().__enter__()
         (dl.Tensor([1.0, 2.0]) * 3).sum()
     assert [e.name for e in prof.events] == ["Mul", "Sum"] or [e.name for e in prof.events][-1] == "Summation"
-    assert OP_HOOK.recorder is None
+    assert OP_HOOK.profiler is None

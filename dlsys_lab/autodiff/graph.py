@@ -71,8 +71,8 @@ def propagate(output: Tensor, out_grad, create_graph: bool, wrt: list[Tensor] | 
 
 def node_vjp(node: Tensor, grad: Tensor):
     """The vector-Jacobian product of the op that made `node`, through the profiler when one records."""
-    recorder = OP_HOOK.recorder
-    return node.op.backward(grad, node) if recorder is None else recorder.backward(node, grad)
+    profiler = OP_HOOK.profiler
+    return node.op.backward(grad, node) if profiler is None else profiler.backward(node, grad)
 
 
 def accumulate_gradients(order: list[Tensor], grads: dict, stop_at: frozenset = frozenset()) -> dict:

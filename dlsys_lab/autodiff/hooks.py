@@ -1,18 +1,21 @@
-"""The switches a profiler or a tracer turns on: when `OP_HOOK.recorder` is set, every op call goes through it;
-when `OP_HOOK.modules` is set, every Module call does.
+"""The switches a profiler or a tracer turns on. Autodiff and nn only read these slots (one attribute check per
+call); dlsys_lab.profiler and dlsys_lab.export fill them.
 
-Autodiff and nn only read these slots (one attribute check per call); dlsys_lab.profiler and dlsys_lab.export fill them.
+- `OP_HOOK.tracer` (dl.export): every op call and every Module call goes through it, so it can write them as
+  graph nodes.
+- `OP_HOOK.profiler` (dl.profile()): each op's forward is timed inline and handed to it, and each node's backward
+  runs through it.
 """
 
 
 class _OpHook:
-    """Holds the active op recorder and module tracer, or None (the default: calls run with no extra work)."""
+    """Holds the active tracer and profiler, or None (the default: calls run with no extra work)."""
 
-    __slots__ = ("recorder", "modules")
+    __slots__ = ("tracer", "profiler")
 
     def __init__(self):
-        self.recorder = None
-        self.modules = None
+        self.tracer = None
+        self.profiler = None
 
 
 OP_HOOK = _OpHook()

@@ -3,6 +3,8 @@ vector-Jacobian product on Tensors, so gradients are Tensors and can be differen
 """
 from __future__ import annotations
 
+from time import perf_counter_ns
+
 from .hooks import OP_HOOK
 from .mode import GRAD_MODE
 from .tensor import Tensor, make_tensor
@@ -19,19 +21,24 @@ class Op:
     __slots__ = ()
 
     def __call__(self, *inputs: Tensor) -> Tensor:
-        if OP_HOOK.recorder is not None:  # a profiler is on: it times this call (with itself switched off)
-            return OP_HOOK.recorder.forward(self, inputs)
+        if OP_HOOK.tracer is not None:  # dl.export is tracing: it runs this call and writes it as a graph node
+            return OP_HOOK.tracer.forward(self, inputs)
         nd = inputs[0].backend
         for other in inputs[1:]:
             if other.backend is not nd:
                 raise ValueError(
                     f"{self.name}: tensors on different devices ({inputs[0].device} and {other.device}); "
                     f"move one with .to(device)")
+        arrays = [t.data for t in inputs]
+        profiler = OP_HOOK.profiler
+        start = 0 if profiler is None else perf_counter_ns()
         try:
-            data = self.forward(nd, *[t.data for t in inputs])
+            data = self.forward(nd, *arrays)
         except (ValueError, IndexError, TypeError) as err:
             shapes = " and ".join(str(t.shape) for t in inputs)
             raise ValueError(f"{self.name}: cannot apply to shapes {shapes} ({err})") from err
+        if profiler is not None:  # dl.profile() is on: it keeps the forward's wall time and what it allocated
+            profiler.forward(self, arrays, data, start, perf_counter_ns(), inputs[0].device)
         if GRAD_MODE.enabled:
             for t in inputs:
                 if t.requires_grad:

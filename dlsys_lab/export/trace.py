@@ -21,7 +21,7 @@ from .registry import EXPORTS
 
 
 class Tracer:
-    """The recorder in OP_HOOK while tracing: each op runs as usual and is written into the emitter."""
+    """`OP_HOOK.tracer` while tracing: each op and module runs as usual and is written into the emitter."""
 
     def __init__(self, emit: Emitter):
         self.emit = emit
@@ -29,11 +29,11 @@ class Tracer:
     @contextmanager
     def paused(self):
         """Run without recording (inside an op, or inside a module written as one node)."""
-        OP_HOOK.recorder, OP_HOOK.modules = None, None
+        OP_HOOK.tracer = None
         try:
             yield
         finally:
-            OP_HOOK.recorder, OP_HOOK.modules = self, self
+            OP_HOOK.tracer = self
 
     def forward(self, op, inputs):
         """Autodiff's hook: run `op` and write it."""
@@ -45,10 +45,6 @@ class Tracer:
                                      f"exportable ops: {', '.join(sorted(c.__name__ for c in EXPORTS))}")
         self.emit.bind(out, writer(self.emit, op, [self.emit.name(t) for t in inputs], inputs, out))
         return out
-
-    def backward(self, node, out_grad):
-        """Autodiff's hook for backward passes: tracing records forward ops only."""
-        return node.op.backward(out_grad, node)
 
     def call(self, module: Module, args, kwargs):
         """nn's module hook: write a module with an ONNX form of its own as that, else trace into its forward."""
@@ -114,7 +110,7 @@ def trace(model, example_input, opset: int = 17) -> Graph:
     Nested results become a flat list of graph outputs. Values computed outside dlsys_lab's ops (through .numpy()
     or a comparison) are constants of the graph: their example values are baked in.
     """
-    if OP_HOOK.recorder is not None or OP_HOOK.modules is not None:
+    if OP_HOOK.tracer is not None or OP_HOOK.profiler is not None:
         raise RuntimeError("dl.export cannot trace inside dl.profile() or another trace; leave that block first")
     examples = example_input if isinstance(example_input, tuple) else (example_input,)
     held = next(iter(model.parameters()), None) if isinstance(model, Module) else None
@@ -127,11 +123,11 @@ def trace(model, example_input, opset: int = 17) -> Graph:
         emit.labels = {id(t): name for name, t in model.named_parameters() + model.named_buffers()}
     tracer = Tracer(emit)
     with _eval_mode(model), no_grad():
-        OP_HOOK.recorder, OP_HOOK.modules = tracer, tracer
+        OP_HOOK.tracer = tracer
         try:
             result = model(*inputs)
         finally:
-            OP_HOOK.recorder, OP_HOOK.modules = None, None
+            OP_HOOK.tracer = None
     outputs = tuple(_leaves(result))
     out_names = ["output"] if len(outputs) == 1 else [f"output_{i}" for i in range(len(outputs))]
     produced = {out for node in emit.nodes for out in node.outputs}

@@ -40,8 +40,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
-        if OP_HOOK.modules is not None:  # dl.export is tracing: it may write this module as one ONNX node
-            return OP_HOOK.modules.call(self, args, kwargs)
+        if OP_HOOK.tracer is not None:  # dl.export is tracing: it may write this module as one ONNX node
+            return OP_HOOK.tracer.call(self, args, kwargs)
         return self.forward(*args, **kwargs)
 
     # ---- what the module holds ----------------------------------------------------------------

@@ -25,31 +25,25 @@ class Profile:
 
     # the context ---------------------------------------------------------------------------
     def __enter__(self) -> "Profile":
-        if OP_HOOK.recorder is not None:
+        if OP_HOOK.profiler is not None:
             raise RuntimeError("dl.profile() is already active; nested profiling is not supported (use one block)")
-        self._previous, OP_HOOK.recorder = OP_HOOK.recorder, self
+        if OP_HOOK.tracer is not None:
+            raise RuntimeError("dl.profile() cannot start while dl.export traces a model")
+        self._previous, OP_HOOK.profiler = OP_HOOK.profiler, self
         return self
 
     def __exit__(self, *exc) -> None:
-        OP_HOOK.recorder = self._previous
+        OP_HOOK.profiler = self._previous
 
     # called by autodiff ----------------------------------------------------------------------
-    def forward(self, op, inputs):
-        """Run `op` on `inputs` and record the call (phase "backward" when a backward called it).
+    def forward(self, op, arrays, out, start: int, end: int, device) -> None:
+        """Record one forward call that `op` made on `arrays` between `start` and `end` (perf_counter_ns).
 
-        A forward works on arrays and calls no other op, so it needs no depth bookkeeping of its own.
+        Its phase is "backward" when a backward called it. A forward works on arrays and calls no other op.
         """
-        OP_HOOK.recorder = None  # the op's own __call__ runs unhooked; a forward calls no other op
-        start = time.perf_counter_ns()
-        try:
-            out = op(*inputs)
-        finally:
-            end = time.perf_counter_ns()
-            OP_HOOK.recorder = self
-        shapes, out_shape, dtype, nbytes = forward_record(out.data, inputs)
-        self._raw.append((type(op).__name__, self._phase, start, end, self._depth, shapes, out_shape,
-                          inputs[0].device, dtype, nbytes))
-        return out
+        shapes, out_shape, dtype, nbytes = forward_record(out, arrays)
+        self._raw.append((type(op).__name__, self._phase, start, end, self._depth, shapes, out_shape, device, dtype,
+                          nbytes))
 
     def backward(self, node, out_grad):
         """Run the backward of `node`'s op for gradient `out_grad` and record the call."""
