@@ -55,22 +55,25 @@ def output_info(out, arrays) -> tuple[object, int]:
 
 def forward_record(out, arrays) -> tuple:
     """(input shapes, output shape, dtype object, bytes allocated) of one forward call, in one pass over its arrays."""
+    shapes = []
     storage = getattr(out, "storage", None)
     if storage is not None:  # NDArray: new memory unless an input shares the storage
         nbytes = -1
         for a in arrays:
+            shapes.append(a.shape)
             if a.storage is storage:
                 nbytes = 0
         dtype = storage.dtype
         if nbytes:
             nbytes = math.prod(out.shape) * (_ITEMSIZE.get(dtype) or _ITEMSIZE.setdefault(dtype, storage.element_size()))
-        return tuple([a.shape for a in arrays]), out.shape, dtype, nbytes
+        return tuple(shapes), out.shape, dtype, nbytes
     owner = out if out.base is None else out.base
     nbytes = out.nbytes
     for a in arrays:
+        shapes.append(a.shape)
         if a is owner or a.base is owner:
             nbytes = 0
-    return tuple([a.shape for a in arrays]), out.shape, out.dtype, nbytes
+    return tuple(shapes), out.shape, out.dtype, nbytes
 
 
 def dtype_name(dtype) -> str:

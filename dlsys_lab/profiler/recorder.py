@@ -16,7 +16,7 @@ class Profile:
     """Records op calls while active; read `events`, `table()` and `export_chrome_trace()` after the block."""
 
     def __init__(self):
-        self._raw: list[tuple] = []  # cheap tuples while recording; OpEvents are built when read
+        self._raw: list[tuple] = []  # cheap tuples while recording (the op's class, not its name); OpEvents when read
         self._events: list[OpEvent] = []
         self._depth = 0
         self._phase = "forward"
@@ -42,8 +42,7 @@ class Profile:
         Its phase is "backward" when a backward called it. A forward works on arrays and calls no other op.
         """
         shapes, out_shape, dtype, nbytes = forward_record(out, arrays)
-        self._raw.append((type(op).__name__, self._phase, start, end, self._depth, shapes, out_shape, device, dtype,
-                          nbytes))
+        self._raw.append((type(op), "", self._phase, start, end, self._depth, shapes, out_shape, device, dtype, nbytes))
 
     def backward(self, node, out_grad):
         """Run the backward of `node`'s op for gradient `out_grad` and record the call."""
@@ -62,7 +61,7 @@ class Profile:
                 dtype, allocated = output_info(g.data, seed)
                 nbytes += allocated
                 shape = shape or g.data.shape
-        self._raw.append((node.op.name + ".backward", "backward", start, end, depth, (seed[0].shape,), shape,
+        self._raw.append((type(node.op), ".backward", "backward", start, end, depth, (seed[0].shape,), shape,
                           node.device, dtype if dtype is not None else output_info(seed[0], ())[0], nbytes))
         return grads
 
@@ -70,9 +69,9 @@ class Profile:
     def events(self) -> list[OpEvent]:
         """The recorded calls in the order they ended (a call made inside another ends first)."""
         if len(self._events) != len(self._raw):
-            self._events = [OpEvent(name, phase, start, end, depth, shapes, out_shape, dtype_name(dtype), str(device),
-                                    nbytes, self._thread)
-                            for name, phase, start, end, depth, shapes, out_shape, device, dtype, nbytes in self._raw]
+            self._events = [OpEvent(op.__name__ + suffix, phase, start, end, depth, shapes, out_shape, dtype_name(dtype),
+                                    str(device), nbytes, self._thread)
+                            for op, suffix, phase, start, end, depth, shapes, out_shape, device, dtype, nbytes in self._raw]
         return self._events
 
     # reading the results ---------------------------------------------------------------------
