@@ -6,6 +6,7 @@ import torch
 import torch.distributed as dist
 
 from dlsys_lab.parallel import launch
+from dlsys_lab.parallel.comm_measure import ALL_REDUCES, all_reduce_worker, ping_pong_worker
 from dlsys_lab.parallel.cost_model import (AlphaBeta, fit_alpha_beta, ping_pong_seconds, ring_all_reduce_seconds,
                                            tree_all_reduce_seconds)
 from dlsys_lab.parallel.tree_all_reduce import tree_all_reduce
@@ -61,7 +62,8 @@ def tree_and_ping_pong(rank, world_size):
     ours, theirs = x.clone(), x.clone()
     sent = tree_all_reduce(ours)
     dist.all_reduce(theirs)
-    return torch.equal(ours, theirs), sent, ping_pong_seconds(4096, repeat=3)
+    measured = all_reduce_worker(rank, world_size, [64, 4096], repeat=1), ping_pong_worker(rank, world_size, [8, 64], 1)
+    return torch.equal(ours, theirs), sent, ping_pong_seconds(4096, repeat=3), measured
 
 
 @pytest.mark.slow
@@ -71,7 +73,9 @@ def test_tree_all_reduce_equals_gloo_and_ping_pong_times(world_size):
     nbytes = 7 * 8
     # binomial tree: every rank but 0 sends once up; a rank with k children sends k times down
     children = {3: [2, 0, 0], 4: [2, 0, 1, 0]}[world_size]
-    for rank, (equal, sent, times) in enumerate(results):
+    for rank, (equal, sent, times, (all_reduces, pings)) in enumerate(results):
+        assert set(all_reduces) == set(ALL_REDUCES) and all(set(t) == {64, 4096} for t in all_reduces.values())
+        assert [n for n, _ in pings] == ([8, 64] if rank < 2 else [])
         assert equal, f"rank {rank}"
         assert sent == nbytes * ((rank > 0) + children[rank])
         assert len(times) == (3 if rank < 2 else 0) and all(t > 0 for t in times)
