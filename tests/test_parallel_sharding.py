@@ -8,6 +8,7 @@ from torch import nn
 from dlsys_lab.parallel import launch
 from dlsys_lab.parallel.sharded_training import STRATEGIES, every_strategy, train_single_process
 from dlsys_lab.parallel.sharding import FlatLayout
+from dlsys_lab.parallel.zero import zero_bytes_per_rank
 
 
 def make_net():
@@ -83,3 +84,13 @@ def test_flat_layout_pads_and_views():
     assert views[0].data_ptr() == flat.data_ptr()  # views, not copies
     with pytest.raises(ValueError, match="rank 3 outside a world of 3"):
         FlatLayout([torch.Size([2])], world_size=3, rank=3)
+
+
+def test_zero_arithmetic_reproduces_the_zero_papers_figure_1():
+    """Rajbhandari et al. 2020, figure 1: 7.5B parameters, 64 ranks, mixed-precision Adam (K = 12)."""
+    gb = [zero_bytes_per_rank(7.5e9, 64, stage) / 1e9 for stage in range(4)]
+    assert [round(x, 1) for x in gb] == [120.0, 31.4, 16.6, 1.9]
+    assert zero_bytes_per_rank(100, 4, 1, 4, 4, 8) == 100 * (4 + 4 + 2)  # fp32 Adam, ZeRO-1 on 4 ranks
+    with pytest.raises(ValueError, match="stage must be"):
+        zero_bytes_per_rank(1, 2, 4)
+

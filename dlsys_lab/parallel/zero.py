@@ -57,3 +57,17 @@ class ZeroOneOptimizer:
                 "grads": tensor_bytes(p.grad for p in self.params if p.grad is not None),
                 "optimizer": optimizer_state_bytes(self.optimizer) + tensor_bytes([self.shard]),
                 "transient": 2 * self.layout.padded_numel * self.params[0].element_size()}
+
+
+def zero_bytes_per_rank(psi: float, world_size: int, stage: int, param_bytes: int = 2, grad_bytes: int = 2,
+                        optimizer_bytes: int = 12) -> float:
+    """Model states per rank in the ZeRO paper's arithmetic (psi parameters; defaults: mixed-precision Adam).
+
+    Stage 0 is plain data parallelism; 1 shards optimizer state, 2 also gradients, 3 (FSDP) also parameters.
+    Activations, buffers and the gathered layer of stage 3 are not counted.
+    """
+    if stage not in (0, 1, 2, 3):
+        raise ValueError(f"ZeRO stage must be 0, 1, 2 or 3, got {stage}")
+    p = world_size
+    return psi * (param_bytes / (p if stage >= 3 else 1) + grad_bytes / (p if stage >= 2 else 1)
+                  + optimizer_bytes / (p if stage >= 1 else 1))
