@@ -7,7 +7,7 @@ import torch.distributed as dist
 
 from dlsys_lab.parallel import launch
 from dlsys_lab.parallel.comm_measure import ALL_REDUCES, all_reduce_worker, ping_pong_worker
-from dlsys_lab.parallel.cost_model import (AlphaBeta, fit_alpha_beta, ping_pong_seconds, ring_all_reduce_seconds,
+from dlsys_lab.parallel.cost_model import (AlphaBeta, crossover_bytes, fit_alpha_beta, ping_pong_seconds, ring_all_reduce_seconds,
                                            tree_all_reduce_seconds)
 from dlsys_lab.parallel.tree_all_reduce import tree_all_reduce
 
@@ -55,6 +55,18 @@ def test_ring_and_tree_formulas_match_hand_counts():
     assert tree_all_reduce_seconds(model, 1e8, 16) > ring_all_reduce_seconds(model, 1e8, 16)
     with pytest.raises(ValueError, match="at least 1"):
         ring_all_reduce_seconds(model, n, 0)
+
+
+@pytest.mark.parametrize("p", [4, 8, 64, 1000])
+def test_crossover_is_where_ring_and_tree_cost_the_same(p):
+    model = AlphaBeta(alpha=5e-6, beta=1e-10)
+    n = crossover_bytes(model, p)
+    assert n > 0
+    assert ring_all_reduce_seconds(model, n, p) == pytest.approx(tree_all_reduce_seconds(model, n, p), rel=1e-12)
+    assert tree_all_reduce_seconds(model, n / 2, p) < ring_all_reduce_seconds(model, n / 2, p)
+    assert tree_all_reduce_seconds(model, n * 2, p) > ring_all_reduce_seconds(model, n * 2, p)
+    assert crossover_bytes(model, 4) == pytest.approx(5e-6 / (1.25 * 1e-10))  # L = 2: alpha / (1.25 beta)
+    assert crossover_bytes(model, 2) == crossover_bytes(model, 3) == 0.0
 
 
 def tree_and_ping_pong(rank, world_size):

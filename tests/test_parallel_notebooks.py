@@ -17,6 +17,13 @@ def test_lecture_06_parallelism():
     assert "rank 0: True   rank 1: True   rank 2: True" in text  # ring all-reduce equals gloo's
     assert "rank 0: (1, 1)   rank 1: (1, 1)   rank 2: (1, 1)" in text  # one all-reduce each way
     assert "rank 0: 3   rank 1: 2   rank 2: 1" in text  # 1F1B activations held
+    # alpha-beta: with alpha 5 us and 10 GB/s the tree wins 4 KB on 64 ranks, the ring 100 MB; n* = alpha / (1.25 beta)
+    assert "  64      4 KB" in text and text.split("  64      4 KB")[1].split("\n")[0].endswith("tree")
+    assert text.split("  64    100 MB")[1].split("\n")[0].endswith("ring")
+    assert "the tree wins below n* = 39 KB (p=4)" in text
+    assert "(true 5.00)" in text and "(true 10.00)" in text
+    # the ZeRO paper's figure 1, from zero_bytes_per_rank
+    assert "(GB per rank, stages 0-3): [120.0, 31.4, 16.6, 1.9]" in text
 
 
 def test_lab_06_parallelism():

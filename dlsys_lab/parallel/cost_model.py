@@ -62,6 +62,18 @@ def tree_all_reduce_seconds(model: AlphaBeta, nbytes: float, world_size: int) ->
     return 2 * math.ceil(math.log2(world_size)) * (model.alpha + nbytes * model.beta)
 
 
+def crossover_bytes(model: AlphaBeta, world_size: int) -> float:
+    """The size at which ring and tree cost the same; the tree is faster below it (0: never faster).
+
+    With L = ceil(log2 p): n* = alpha (p - 1 - L) / (beta (L - (p - 1) / p)).
+    """
+    _check_world(world_size)
+    p, levels = world_size, math.ceil(math.log2(world_size))
+    if p - 1 - levels <= 0:  # p <= 3: the tree has no fewer latencies than the ring
+        return 0.0
+    return model.alpha * (p - 1 - levels) / (model.beta * (levels - (p - 1) / p))
+
+
 def _check_world(world_size: int) -> None:
     if world_size < 1:
         raise ValueError(f"world_size must be at least 1, got {world_size}")
