@@ -91,3 +91,9 @@ def test_tree_all_reduce_equals_gloo_and_ping_pong_times(world_size):
         assert equal, f"rank {rank}"
         assert sent == nbytes * ((rank > 0) + children[rank])
         assert len(times) == (3 if rank < 2 else 0) and all(t > 0 for t in times)
+
+
+def test_fit_never_returns_a_negative_latency_or_bandwidth():
+    """Times that fall with size (noise on a loaded machine) cannot mean a negative cost per byte."""
+    model, _ = fit_alpha_beta([1e3, 1e4, 1e5], [3e-3, 2e-3, 1e-3])
+    assert model.alpha > 0 and model.beta == 0

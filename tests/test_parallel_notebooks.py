@@ -2,6 +2,7 @@
 
 The widgets' callbacks are driven in test_parallel_widgets.py; the graded lab's mutants are checked by `dlsys check`.
 """
+import os
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,24 @@ def test_lab_06_parallelism():
     # DDP closes a bucket after the tensor that reaches the cap (one bucket over it); ours closes before it
     assert "DDP's rule: 2 buckets of [273448, 66560] bytes" in text
     assert "ours: 3 buckets of [11304, 262144, 66560] bytes" in text
+    # measured timelines: one row per engine, a Chrome trace written
+    assert "engine       median ms" in text and "Chrome trace of the three steps" in text
+    for variant in ("naive", "bucketed", "overlapped"):
+        assert f"\n{variant:<11} " in text
+    # alpha-beta fitted on loopback, predictions next to three measured all-reduces
+    assert "fit on 6 sizes: alpha = " in text and "ring model  tree model  ring (ours)  tree (ours)         gloo" in text
+    # ZeRO-1 and FSDP-style equal one process; bytes per rank counted (Adam: two moments, ZeRO-1 adds its shard copy)
+    for strategy in ("ddp", "zero1", "fsdp"):
+        assert f"{strategy} after 5 steps equals one process: True" in text
+    assert "strategy             params      grads  optimizer  transient      total  (MB per rank)" in text
+    assert "optimizer state per rank vs DDP: ZeRO-1 0.75, FSDP 0.50; parameters per rank vs DDP: FSDP 0.50" in text
+    # an ensemble of 4 against its members; scaling over 1-4 ranks, labelled with the core count
+    assert "member accuracies:" in text and "ensemble of 4: " in text
+    assert f"{os.cpu_count()} cores; load average before" in text
+    assert all(f"\n    {p} " in text for p in (1, 2, 3, 4))
+    if os.cpu_count() < 4:
+        assert f"oversubscribed: 4 ranks on {os.cpu_count()} cores" in text
+    assert "scaling on " in text and "efficiency 1 ranks 1.00, 2 ranks " in text
 
 
 def test_graded_lab_06_solution_runs_clean():

@@ -31,10 +31,11 @@ class AlphaBeta:
 
 
 def fit_alpha_beta(nbytes, seconds) -> tuple[AlphaBeta, np.ndarray]:
-    """Least-squares fit of seconds = alpha + nbytes * beta, weighted by 1/seconds (relative errors).
+    """Least-squares fit of seconds = alpha + nbytes * beta >= 0, weighted by 1/seconds (relative errors).
 
     Returns the model and the relative residuals (measured / predicted - 1). Unweighted least squares would let
-    the 64 MB points decide alpha, which is microseconds next to their milliseconds.
+    the 64 MB points decide alpha, which is microseconds next to their milliseconds. On a loaded machine the
+    times can be too noisy to separate the two: a zero alpha or beta says so.
     """
     n, t = np.asarray(nbytes, dtype=float), np.asarray(seconds, dtype=float)
     if n.shape != t.shape or n.ndim != 1:
@@ -43,8 +44,11 @@ def fit_alpha_beta(nbytes, seconds) -> tuple[AlphaBeta, np.ndarray]:
         raise ValueError("need at least two different message sizes to separate latency from bandwidth")
     if (t <= 0).any():
         raise ValueError("seconds must be positive")
-    design = np.stack([np.ones_like(n), n], axis=1) / t[:, None]
-    (alpha, beta), *_ = np.linalg.lstsq(design, np.ones_like(t), rcond=None)
+    from scipy.optimize import nnls
+
+    design = np.stack([np.ones_like(n), n / n.max()], axis=1) / t[:, None]  # columns scaled to similar sizes
+    (alpha, beta), _ = nnls(design, np.ones_like(t))  # neither a latency nor a byte's time can be negative
+    beta /= n.max()
     model = AlphaBeta(float(alpha), float(beta))
     return model, t / model.message_seconds(n) - 1
 
