@@ -9,7 +9,7 @@ from dlsys_lab.parallel import launch
 from dlsys_lab.parallel.data_parallel import make_buckets
 from dlsys_lab.parallel.scaling import measure_scaling, scaling_table
 from dlsys_lab.parallel.timeline import (TIMELINE_VARIANTS, Span, chrome_trace, hidden_fraction, summary,
-                                         timeline_worker, wide_mlp)
+                                         timeline_table, timeline_worker, wide_mlp)
 
 
 @pytest.mark.slow
@@ -43,6 +43,8 @@ def test_hidden_fraction_and_chrome_trace_on_hand_made_spans():
     event = trace["traceEvents"][2]
     assert (event["ph"], event["pid"], event["tid"], event["ts"], event["dur"]) == ("X", 0, 2, 1.5e6, 1.0e6)
     assert summary([1.0, 2.0, 3.0, 4.0, 5.0])[0] == 3.0
+    row = timeline_table({"overlapped": [0.002, 0.003, 0.004]}, {"overlapped": spans}).splitlines()[1].split()
+    assert row[0] == "overlapped" and row[1] == "3.0" and row[-2:] == ["2", "25%"]
 
 
 def test_scaling_table_computes_speed_up_and_efficiency():

@@ -167,6 +167,17 @@ def hidden_fraction(spans: list[Span]) -> float:
     return hidden / total if total else 0.0
 
 
+def timeline_table(step_seconds: dict[str, list[float]], spans: dict[str, list[Span]]) -> str:
+    """Median step with IQR, all-reduce count and hidden share per variant (one rank's results) as text."""
+    lines = [f"{'engine':<11} {'median ms':>10} {'IQR ms':>16} {'all-reduces':>12} {'hidden':>7}"]
+    for variant, seconds in step_seconds.items():
+        median, q1, q3 = summary(seconds)
+        calls = sum(s.lane == "all-reduce" for s in spans[variant])
+        lines.append(f"{variant:<11} {median * 1e3:>10.1f} {f'[{q1 * 1e3:.1f}, {q3 * 1e3:.1f}]':>16} {calls:>12} "
+                     f"{hidden_fraction(spans[variant]):>7.0%}")
+    return "\n".join(lines)
+
+
 def chrome_trace(spans: list[Span]) -> dict:
     """Complete events (ph "X", microseconds): one process per rank, one thread per lane."""
     origin = min((s.start for s in spans), default=0.0)
