@@ -1,6 +1,7 @@
 """Strong scaling of DDP training on this machine: time per step for world sizes 1-4, with the efficiency.
 
-Interleaved rounds (each visits every world size, order rotated), step times pooled: median and IQR.
+Interleaved rounds (each visits every world size, order rotated), step times pooled: median and IQR. One launch
+of the largest world; smaller worlds are subgroups of it while the other ranks wait, blocked, in a barrier.
 The core count and load average are printed with the table: ranks beyond the cores share them.
 Usage: python bench/parallel_scaling.py [--rounds 3] [--steps 10] [--width 512] [--depth 8] [--batch 384]
 """
