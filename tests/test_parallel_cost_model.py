@@ -7,8 +7,8 @@ import torch.distributed as dist
 
 from dlsys_lab.parallel import launch
 from dlsys_lab.parallel.comm_measure import ALL_REDUCES, all_reduce_worker, ping_pong_worker
-from dlsys_lab.parallel.cost_model import (AlphaBeta, crossover_bytes, fit_alpha_beta, ping_pong_seconds, ring_all_reduce_seconds,
-                                           tree_all_reduce_seconds)
+from dlsys_lab.parallel.cost_model import (AlphaBeta, crossover_bytes, fit_alpha_beta, ping_pong_seconds,
+                                           ring_all_reduce_seconds, tree_all_reduce_seconds)
 from dlsys_lab.parallel.tree_all_reduce import tree_all_reduce
 
 SIZES = 2.0 ** np.arange(10, 27)  # 1 KB .. 64 MB
@@ -74,7 +74,8 @@ def tree_and_ping_pong(rank, world_size):
     ours, theirs = x.clone(), x.clone()
     sent = tree_all_reduce(ours)
     dist.all_reduce(theirs)
-    measured = all_reduce_worker(rank, world_size, [64, 4096], repeat=1), ping_pong_worker(rank, world_size, [8, 64], 1)
+    measured = (all_reduce_worker(rank, world_size, [64, 4096], repeat=1),
+                ping_pong_worker(rank, world_size, [8, 64], 1))
     return torch.equal(ours, theirs), sent, ping_pong_seconds(4096, repeat=3), measured
 
 

@@ -1,6 +1,4 @@
 """ZeRO-1 and FSDP-style sharding train exactly like one process (5 steps, float64), holding less per rank."""
-import functools
-
 import pytest
 import torch
 from torch import nn
@@ -61,7 +59,8 @@ def test_zero1_and_fsdp_equal_single_process_training_after_5_steps(world_size):
             assert ddp["optimizer"] == 89 * 8 * state_per_element + _steps(name, 6)
             assert zero1["params"] == ddp["params"] and zero1["grads"] == ddp["grads"]
             assert zero1["optimizer"] == padded // world_size * 8 * (state_per_element + 1) + _steps(name, 1)
-            shards = [FlatLayout(s, world_size, rank).shard_numel for s in ([(7, 5), (7,)], [(4, 7), (4,)], [(3, 4), (3,)])]
+            layers = ([(7, 5), (7,)], [(4, 7), (4,)], [(3, 4), (3,)])
+            shards = [FlatLayout(shapes, world_size, rank).shard_numel for shapes in layers]
             assert fsdp["params"] == fsdp["grads"] == sum(shards) * 8
             assert fsdp["optimizer"] == sum(shards) * 8 * state_per_element + _steps(name, 3)
             assert fsdp["transient"] >= 2 * 8 * (7 * 5 + 7)  # the largest layer gathered, with its full gradient

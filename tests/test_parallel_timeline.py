@@ -3,7 +3,6 @@ not); the derived figures (hidden share, scaling efficiency, Chrome trace) again
 import json
 
 import pytest
-from torch import nn
 
 from dlsys_lab.parallel import launch
 from dlsys_lab.parallel.data_parallel import make_buckets
