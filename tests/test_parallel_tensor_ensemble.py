@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 from dlsys_lab.parallel import launch
-from dlsys_lab.parallel.ensemble import ensemble_worker, train_classifier
+from dlsys_lab.parallel.ensemble import ensemble_accuracies, ensemble_worker, train_classifier
 from dlsys_lab.parallel.tensor_parallel import TensorParallelMLP
 
 
@@ -68,3 +68,13 @@ def test_tensor_parallel_mlp_and_ensemble_match_their_single_process_oracles():
         torch.testing.assert_close(own, members[rank])
         torch.testing.assert_close(mean, expected_mean)
     assert not torch.allclose(members[0], members[1], atol=1e-3)  # the members really differ
+
+
+def test_ensemble_accuracies_on_hand_made_probabilities():
+    labels = torch.tensor([0, 1, 1])
+    a = torch.tensor([[0.9, 0.1], [0.6, 0.4], [0.2, 0.8]])  # right, wrong, right
+    b = torch.tensor([[0.4, 0.6], [0.1, 0.9], [0.45, 0.55]])  # wrong, right, right
+    members, ensemble = ensemble_accuracies([a, b], labels)
+    assert members == [pytest.approx(2 / 3), pytest.approx(2 / 3)] and ensemble == 1.0
+    with pytest.raises(ValueError, match="no members"):
+        ensemble_accuracies([], labels)

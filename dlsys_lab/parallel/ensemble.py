@@ -29,3 +29,12 @@ def ensemble_worker(rank, world_size, make_model, inputs, labels, test_inputs, e
     members = [torch.empty_like(probabilities) for _ in range(world_size)]
     dist.all_gather(members, probabilities)
     return probabilities, torch.stack(members).mean(dim=0)
+
+
+def ensemble_accuracies(member_probabilities: list[torch.Tensor], labels: torch.Tensor) -> tuple[list[float], float]:
+    """(each member's accuracy, the accuracy of their averaged probabilities) on labels."""
+    if not member_probabilities:
+        raise ValueError("no members: pass one probability tensor per member")
+    members = [(p.argmax(dim=1) == labels).float().mean().item() for p in member_probabilities]
+    mean = torch.stack(member_probabilities).mean(dim=0)
+    return members, (mean.argmax(dim=1) == labels).float().mean().item()

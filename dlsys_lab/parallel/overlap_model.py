@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dlsys_lab.parallel import cost_model
+from dlsys_lab.parallel.cost_model import AlphaBeta
 from dlsys_lab.parallel.data_parallel import group_into_buckets
 
 
@@ -19,9 +21,8 @@ class Segment:
 
 
 def ring_all_reduce_seconds(nbytes: float, world_size: int, bandwidth: float, latency: float) -> float:
-    """Ring cost: 2 (w-1) steps, each one latency plus a 1/w share of the bytes over the link."""
-    steps = 2 * (world_size - 1)
-    return steps * (latency + nbytes / world_size / bandwidth)
+    """Ring cost: 2 (w-1) steps, each one latency plus a 1/w share of the bytes over the link (cost_model.py)."""
+    return cost_model.ring_all_reduce_seconds(AlphaBeta(latency, 1 / bandwidth), nbytes, world_size)
 
 
 def overlap_timeline(layer_bytes: list[float], layer_seconds: list[float], bucket_bytes: float,
