@@ -26,9 +26,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE_ID = "dlsys-lab"
-# The instructor's own material and the class's grades: no student may read them (course-relative paths).
-PRIVATE_FOLDERS = ("source", "submitted", "collected", "autograded", "feedback", "grades")
-PRIVATE_FILES = ("gradebook.db",)
+# The instructor's own material (solutions, hidden tests, the package with every lab's reference) and the class's
+# grades: no student may read them (course-relative paths; the nbgrader working folders are made when missing).
+PRIVATE = ("source", "dlsys_lab", "gradebook.db")
+WORK_FOLDERS = ("submitted", "collected", "autograded", "feedback", "grades")
 NOT_ROOT = 3
 
 
@@ -123,9 +124,9 @@ def protect(course: Path) -> dict[str, int]:
     """Take every permission of others away from the course's private paths (creating its folders); returns the
     modes they had, for `down` to put back."""
     before = {}
-    for relative in (*PRIVATE_FOLDERS, *PRIVATE_FILES):
+    for relative in (*PRIVATE, *WORK_FOLDERS):
         path = course / relative
-        if relative in PRIVATE_FOLDERS:
+        if relative in WORK_FOLDERS:
             path.mkdir(mode=0o750, exist_ok=True)
         if path.exists():
             before[relative] = stat.S_IMODE(path.stat().st_mode)
@@ -159,6 +160,7 @@ def up(state: Path, course: Path, port: int, students: list[str], instructor: st
                    env=dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
                                                                                 os.environ.get("PYTHONPATH")]))))
     protected = {**protect(course), **old.get("protected", {})}
+    build_edition(state, course)
     passwords_file = state / "passwords.json"
     passwords = json.loads(passwords_file.read_text()) if passwords_file.is_file() else {}
     for name in [instructor, *students]:
@@ -174,6 +176,21 @@ def up(state: Path, course: Path, port: int, students: list[str], instructor: st
     write_jupyter_config(state, the_class)
     class_file(state).write_text(json.dumps(the_class, indent=1))
     return the_class
+
+
+def build_edition(state: Path, course: Path) -> Path:
+    """STATE/edition: the student edition (`dlsys release --student-edition`) of the labs the course has released,
+    which students' servers import instead of the course's dlsys_lab (it holds stubs, not the answers)."""
+    labs = sorted(p.name for p in (course / "release").iterdir() if p.is_dir())
+    edition = state / "edition"
+    subprocess.run([sys.executable, "-m", "dlsys_lab", "release", "--student-edition", str(edition), "--labs", *labs],
+                   cwd=REPO, check=True, stdout=subprocess.DEVNULL,
+                   env=dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
+                                                                                os.environ.get("PYTHONPATH")]))))
+    for path in [edition, *edition.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | (0o005 if path.is_dir() else 0o004))
+    return edition
 
 
 def find_proxy(state: Path) -> Path:

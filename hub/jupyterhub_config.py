@@ -74,7 +74,7 @@ class ClassSpawner(LocalProcessSpawner):
         if self.role() == "instructor":
             env["PYTHONPATH"] = CLASS["repo"]  # the course's `dlsys` and autograder, also for a course copy
             return env
-        env.pop("PYTHONPATH", None)
+        env["PYTHONPATH"] = str(STATE / "edition")  # the student edition's dlsys_lab, never the course's
         runtime = CLASS["student_runtime"]
         env["PATH"] = os.pathsep.join([*runtime["path"], "/usr/local/bin", "/usr/bin", "/bin"])
         env["JUPYTER_CONFIG_PATH"] = os.pathsep.join([env["JUPYTER_CONFIG_PATH"], *runtime["config_path"]])

@@ -250,10 +250,15 @@ def test_release_fetch_submit_collect_grade_feedback(hub):
             hub.call(student, "PUT", path, json={"type": "notebook", "format": "json", "content": _work(nb)})
         hub.call(student, "POST", "/assignments/submit", data={"course_id": COURSE_ID, "assignment_id": LAB})
 
-    # A student's shell reaches neither the solutions nor another student's home.
+    # A student's shell reaches neither the solutions nor another student's home; its Python imports the student
+    # edition's dlsys_lab (stubs) and can run the course's kernel.
+    probe = ("import os, dlsys_lab, ipykernel; from jupyter_client.kernelspec import KernelSpecManager; "
+             "argv = KernelSpecManager().get_kernel_spec('dlsys-lab').argv; "
+             "print('PACKAGE', dlsys_lab.__file__, 'KERNEL', os.access(argv[0], os.X_OK))")
     peek, _ = hub.terminal(idler, f"cat {hub.course}/source/{LAB}/{NOTEBOOK} | head -c 100; "
-                                  f"ls {hub.state}/home/{worker}")
+                                  f"ls {hub.state}/home/{worker}; python -c \"{probe}\"")
     assert peek.count("Permission denied") == 2, peek
+    assert f"PACKAGE {hub.state}/edition/dlsys_lab/__init__.py KERNEL True" in peek, peek
 
     commands = [f"nbgrader collect --CourseDirectory.submitted_directory=collected {LAB}",
                 # `dlsys grade`, through the interpreter the terminal finds: the console script's shebang names the
