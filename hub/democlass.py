@@ -149,17 +149,20 @@ def up(state: Path, course: Path, port: int, students: list[str], instructor: st
     state.chmod(0o711)
     check_reachable(state)
     check_reachable(course)
-    created = list(old.get("created_users", []))
-    for name in students:
-        if create_student(name, state / "home" / name) and name not in created:
-            created.append(name)
+    proxy = find_proxy(state)
+    the_class = {"course": str(course), "created_users": list(old.get("created_users", [])),
+                 "protected": dict(old.get("protected", {}))}
+    for name in students:  # recorded as made, so that `down` removes them whatever fails later
+        if create_student(name, state / "home" / name) and name not in the_class["created_users"]:
+            the_class["created_users"].append(name)
+        class_file(state).write_text(json.dumps({**old, **the_class}, indent=1))
     exchange = course / "exchange"
     exchange.mkdir(exist_ok=True)
     exchange.chmod(0o1777)  # nbgrader's exchange root: every user may create (its course folder is the instructor's)
     subprocess.run([sys.executable, "-m", "autograder.gradebook", "gradebook.db"], cwd=course, check=True,
-                   env=dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
-                                                                                os.environ.get("PYTHONPATH")]))))
-    protected = {**protect(course), **old.get("protected", {})}
+                   env=repo_env())
+    the_class["protected"] = {**protect(course), **the_class["protected"]}
+    class_file(state).write_text(json.dumps({**old, **the_class}, indent=1))
     build_edition(state, course)
     passwords_file = state / "passwords.json"
     passwords = json.loads(passwords_file.read_text()) if passwords_file.is_file() else {}
@@ -167,15 +170,18 @@ def up(state: Path, course: Path, port: int, students: list[str], instructor: st
         passwords.setdefault(name, secrets.token_urlsafe(12))
     passwords_file.touch(mode=0o600)
     passwords_file.write_text(json.dumps(passwords, indent=1))
-    the_class = {"course": str(course), "course_id": COURSE_ID, "repo": str(REPO), "python": sys.executable,
-                 "port": port, "hub_port": hub_port, "proxy_api_port": proxy_api_port,
-                 "proxy": str(find_proxy(state)),
-                 "instructor": instructor, "instructor_unix": pwd.getpwuid(course.stat().st_uid).pw_name,
-                 "students": students, "created_users": created, "protected": protected,
-                 "student_runtime": student_runtime(state)}
+    the_class.update(course_id=COURSE_ID, repo=str(REPO), python=sys.executable, port=port, hub_port=hub_port,
+                     proxy_api_port=proxy_api_port, proxy=str(proxy), instructor=instructor,
+                     instructor_unix=pwd.getpwuid(course.stat().st_uid).pw_name, students=students,
+                     student_runtime=student_runtime(state))
     write_jupyter_config(state, the_class)
     class_file(state).write_text(json.dumps(the_class, indent=1))
     return the_class
+
+
+def repo_env() -> dict[str, str]:
+    """This environment with the repository first on PYTHONPATH (its dlsys_lab and autograder, for a course copy)."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
 
 
 def build_edition(state: Path, course: Path) -> Path:
@@ -184,9 +190,7 @@ def build_edition(state: Path, course: Path) -> Path:
     labs = sorted(p.name for p in (course / "release").iterdir() if p.is_dir())
     edition = state / "edition"
     subprocess.run([sys.executable, "-m", "dlsys_lab", "release", "--student-edition", str(edition), "--labs", *labs],
-                   cwd=REPO, check=True, stdout=subprocess.DEVNULL,
-                   env=dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO),
-                                                                                os.environ.get("PYTHONPATH")]))))
+                   cwd=REPO, check=True, stdout=subprocess.DEVNULL, env=repo_env())
     for path in [edition, *edition.rglob("*")]:
         if not path.is_symlink():
             path.chmod(path.stat().st_mode | (0o005 if path.is_dir() else 0o004))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import importlib.util
 import json
 import os
 import shutil
@@ -32,9 +33,7 @@ def _why_not() -> str | None:
         return "the demo class needs root: its students are Unix users (useradd) and JupyterHub runs their servers"
     if not shutil.which("useradd") or not shutil.which("userdel"):
         return "useradd/userdel not found"
-    try:
-        import jupyterhub  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("jupyterhub") is None:
         return "jupyterhub is not installed (`make hub` installs the `hub` extra)"
     if not shutil.which("npm") or not shutil.which("node"):
         return "node and npm are needed for configurable-http-proxy"
