@@ -32,10 +32,12 @@ LAB_ARGS ?=
 PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=25
 JOBS ?= 2
 
-.PHONY: help lab test setup mxnet scalesim kernels chromium doctor release check grade bench clean
+.PHONY: help lab hub hub-down test setup mxnet scalesim kernels chromium doctor release check grade bench clean
 
 help:  ## list the targets
 	@echo "make lab      set up .venv (once) and start JupyterLab on http://127.0.0.1:$(PORT)"
+	@echo "make hub      (root) a demo class on JupyterHub at http://127.0.0.1:$(HUB_PORT): instructor + 2 students"
+	@echo "make hub-down remove the demo class (its Unix users, homes and .hub/)"
 	@echo "make test     set up (once), build kernels (once), run the whole test suite"
 	@echo "make doctor   environment report (dlsys doctor)"
 	@echo "make release  regenerate release/ from source/ (all labs)"
@@ -102,6 +104,36 @@ lab: setup
 	@mkdir -p exchange
 	@$(BIN)/python -m autograder.gradebook gradebook.db
 	$(LAB_ENV) $(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --no-browser --ServerApp.root_dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+# A class on JupyterHub (autograder/README.md, "A class on JupyterHub"): hub/democlass.py makes the demo class (its
+# students are Unix users, so it needs root; elsewhere it explains and stops) and runs JupyterHub in the foreground
+# on 127.0.0.1:$(HUB_PORT) until Ctrl-C. JupyterHub comes from the `hub` extra, configurable-http-proxy from npm into
+# .hub/node_modules; all state (hub database, passwords, students' homes) lives in .hub/, which `make hub-down` removes.
+HUB := .hub
+HUB_PORT ?= 8000
+HUB_STUDENTS ?= dlsys-student1,dlsys-student2
+HUB_INSTALLED := $(VENV)/.dlsys-hub-installed
+HUB_PROXY := $(HUB)/node_modules/.bin/configurable-http-proxy
+
+$(HUB_INSTALLED): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[test,hub]'
+	@touch $@
+
+$(HUB_PROXY):
+	@command -v npm >/dev/null || { echo "make hub needs node and npm (for configurable-http-proxy)" >&2; exit 1; }
+	npm install --no-audit --no-fund --prefix $(HUB) configurable-http-proxy@5
+
+hub:
+	@if [ "$$(id -u)" != 0 ]; then echo "make hub: not started. The demo class needs root: its students are Unix users \
+	(useradd) and JupyterHub starts each user's server as that user. Run it as root, or see autograder/README.md \
+	for a real deployment."; else $(MAKE) --no-print-directory hub-run; fi
+
+.PHONY: hub-run
+hub-run: setup $(HUB_INSTALLED) $(HUB_PROXY)
+	$(BIN)/python hub/democlass.py run --state $(HUB) --port $(HUB_PORT) --students $(HUB_STUDENTS)
+
+hub-down:
+	@test -x $(BIN)/python || { echo "no $(VENV): nothing to remove"; exit 0; }; $(BIN)/python hub/democlass.py down --state $(HUB)
 
 # The browser tests (tests/test_browser.py) drive Debian's chromium with Playwright (a test extra); as root with
 # apt-get, chromium is installed when missing; elsewhere those tests skip, naming the command.

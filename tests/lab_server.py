@@ -62,10 +62,11 @@ class LabServer:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-async def _terminal_output(ws_url: str, command: str, timeout: float) -> str:
+async def _terminal_output(ws_url: str, command: str, timeout: float, headers: dict | None = None) -> str:
+    from tornado.httpclient import HTTPRequest
     from tornado.websocket import websocket_connect
     done = "__dlsys_done__"
-    connection = await websocket_connect(ws_url)
+    connection = await websocket_connect(HTTPRequest(ws_url, headers=headers or {}))
     connection.write_message(json.dumps(["stdin", f"{command}; echo {done[:6]}''{done[6:]}\r"]))
     output, deadline = "", time.monotonic() + timeout
     while done not in output and time.monotonic() < deadline:
