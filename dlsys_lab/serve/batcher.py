@@ -1,7 +1,8 @@
 """The dynamic batcher: requests wait in a queue until max_batch rows are there or the oldest has waited
 max_wait seconds; then one forward pass serves them all, and each request gets back its own rows.
 
-It runs in the server's event loop; the forward pass runs on a worker thread, so requests keep arriving
+`plan.plan_batches` makes the same decisions on plain data (lab09_optimization). It runs in the server's
+event loop; the forward pass runs on a worker thread, so requests keep arriving
 (and overflowing the queue, which `submit` refuses with QueueFull) while the model computes.
 """
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+
+from .plan import split_rows
 
 
 class QueueFull(Exception):
@@ -130,8 +133,6 @@ class DynamicBatcher:
             return
         if self.on_batch is not None:
             self.on_batch(len(batch), time.perf_counter() - start)
-        offset = 0
-        for w in taken:
+        for w, rows in zip(taken, split_rows(outputs, [len(w.rows) for w in taken])):
             if not w.future.done():  # (a client that went away has its future cancelled)
-                w.future.set_result(BatchResult(outputs[offset:offset + len(w.rows)], len(batch)))
-            offset += len(w.rows)
+                w.future.set_result(BatchResult(rows, len(batch)))
