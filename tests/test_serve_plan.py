@@ -9,7 +9,7 @@ from dlsys_lab.serve.simulate import md1_mean_wait_ms, poisson_arrivals, simulat
 
 def brute_force(arrivals, sizes, max_batch, max_wait, service):
     """The same policy by scanning every candidate moment (arrivals, deadlines, the model's free time) in order."""
-    waiting, batches, free, taken_all = list(range(len(arrivals))), [], -np.inf, 0
+    waiting, batches, free = list(range(len(arrivals))), [], -np.inf
     while waiting:
         moments = sorted({t for t in list(arrivals) + [a + max_wait for a in arrivals] + [free] if t >= free})
         for t in moments:
