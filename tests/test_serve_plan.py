@@ -28,8 +28,11 @@ def brute_force(arrivals, sizes, max_batch, max_wait, service):
     return batches
 
 
+FIXED, PER_ROW = 3.0, 0.5
+
+
 def service(rows):
-    return 3.0 + 0.5 * rows
+    return FIXED + PER_ROW * rows
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -39,20 +42,21 @@ def test_plan_equals_brute_force_on_random_requests(seed):
     arrivals = np.cumsum(rng.integers(0, 4, 40)).astype(float).tolist()  # integer ms: ties and exact deadlines
     sizes = rng.integers(1, max_batch + 1, 40).tolist()
     max_wait = float(rng.integers(0, 6))
-    got = plan_batches(arrivals, sizes, max_batch, max_wait, service)
-    assert [(float(t), [int(i) for i in m]) for t, m in got] == brute_force(arrivals, sizes, max_batch, max_wait,
-                                                                            service)
+    got = plan_batches(arrivals, sizes, max_batch, max_wait, FIXED, PER_ROW)
+    want = brute_force(arrivals, sizes, max_batch, max_wait, service)
+    assert [(float(t), [int(i) for i in m]) for t, m in got] == want
     assert all(sum(sizes[i] for i in m) <= max_batch for _, m in got)
     assert sorted(i for _, m in got for i in m) == list(range(40))
 
 
 def test_boundaries_by_hand():
     # the second request arrives exactly at the first one's deadline: it joins
-    assert plan_batches([0.0, 5.0], [1, 1], 4, 5.0, service) == [(5.0, [0, 1])]
+    assert plan_batches([0.0, 5.0], [1, 1], 4, 5.0, FIXED, PER_ROW) == [(5.0, [0, 1])]
     # a batch of exactly max_batch rows leaves when the last row arrives, before the deadline
-    assert plan_batches([0.0, 1.0, 2.0], [1, 2, 1], 3, 10.0, service) == [(1.0, [0, 1]), (12.0, [2])]  # 2 then waits its max_wait
-    # a request that does not fit waits for the next batch, which waits for the model (busy until 0 + 3 + 1.5, past the deadline 2)
-    assert plan_batches([0.0, 0.0], [3, 2], 4, 2.0, service) == [(0.0, [0]), (4.5, [1])]
+    # (then request 2 waits its max_wait)
+    assert plan_batches([0.0, 1.0, 2.0], [1, 2, 1], 3, 10.0, FIXED, PER_ROW) == [(1.0, [0, 1]), (12.0, [2])]
+    # a request that does not fit waits for the next batch, which waits for the model (busy until 4.5 > deadline 2)
+    assert plan_batches([0.0, 0.0], [3, 2], 4, 2.0, FIXED, PER_ROW) == [(0.0, [0]), (4.5, [1])]
 
 
 def test_md1_mean_wait_at_max_batch_one():

@@ -25,12 +25,12 @@ def check_requests(arrivals_ms, sizes, max_batch, max_wait_ms) -> None:
         raise ValueError(f"every request holds 1 to max_batch = {max_batch} rows; got {bad[:3]}")
 
 
-def plan_batches(arrivals_ms, sizes, max_batch, max_wait_ms, service_ms):
+def plan_batches(arrivals_ms, sizes, max_batch, max_wait_ms, fixed_ms, per_row_ms):
     """The batches of requests i (arriving at arrivals_ms[i], sorted, with sizes[i] rows) as a list of
     (dispatch time, [request indices]): a batch is dispatched at the first moment, not before the previous batch
-    finished (its dispatch time + service_ms(its rows)), when the queued rows reach max_batch or the oldest queued
-    request has waited max_wait_ms; it takes the oldest queued requests whose rows fit in max_batch. A request
-    arriving exactly at the dispatch time is queued (so one arriving exactly at the deadline can join)."""
+    finished (its dispatch time + fixed_ms + per_row_ms * its rows), when the queued rows reach max_batch or the
+    oldest queued request has waited max_wait_ms; it takes the oldest queued requests whose rows fit in max_batch.
+    A request arriving exactly at the dispatch time is queued (so one arriving exactly at the deadline can join)."""
     # BEGIN LAB lab09_optimization plan_batches
     n = len(arrivals_ms)
     batches = []
@@ -51,7 +51,7 @@ def plan_batches(arrivals_ms, sizes, max_batch, max_wait_ms, service_ms):
             rows += sizes[first]
             first += 1
         batches.append((dispatch, taken))
-        free = dispatch + service_ms(rows)
+        free = dispatch + fixed_ms + per_row_ms * rows
     return batches
     # END LAB lab09_optimization
 

@@ -59,7 +59,7 @@ def simulate(rate_per_s: float, max_batch: int, max_wait_ms: float, fixed_ms: fl
     def service(rows):
         return fixed_ms + per_row_ms * rows
 
-    batches = plan_batches(arrivals.tolist(), sizes, max_batch, max_wait_ms, service)
+    batches = plan_batches(arrivals.tolist(), sizes, max_batch, max_wait_ms, fixed_ms, per_row_ms)
     dispatch = np.empty(len(arrivals))
     done = np.empty(len(arrivals))
     rows_of = np.empty(len(batches), int)

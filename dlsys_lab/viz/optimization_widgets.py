@@ -160,7 +160,8 @@ class BatchingSimulator:
         import matplotlib.pyplot as plt
 
         self.fixed_ms, self.per_row_ms, self.count, self.rates = fixed_ms, per_row_ms, count, tuple(rates)
-        self.rate = widgets.SelectionSlider(options=[round(r) for r in self.rates], value=round(self.rates[len(self.rates) // 4]),
+        self.rate = widgets.SelectionSlider(options=[round(r) for r in self.rates],
+                                            value=round(self.rates[len(self.rates) // 4]),
                                             description="arrival rate (requests/s)", style=FULL_LABEL)
         self.max_batch = widgets.SelectionSlider(options=[1, 2, 4, 8, 16, 32, 64], value=8, description="max_batch",
                                                  style=FULL_LABEL)
