@@ -28,7 +28,7 @@ EXPECTED = {
     "lab06_parallel": {"ring_all_reduce", "group_into_buckets"},
     "lab08_export": {"lower_scalar_op", "lower_reduction", "foldable_nodes", "fusion_groups"},
     "lab09_optimization": {"weight_scales", "activation_scale", "quantize_symmetric", "dequantize_symmetric",
-                           "plan_batches", "split_rows"},
+                           "plan_batches"},
 }
 
 # Pieces a lab's answers reach that its notebook does not write (lab01 is NumPy-only, while the autodiff's fused

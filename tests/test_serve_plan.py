@@ -1,9 +1,9 @@
 """dl.serve.plan and dl.serve.simulate: the batcher's decisions against an independent brute-force simulation,
-M/D/1 queueing theory at max_batch = 1, batches never over max_batch, and each request's own rows back."""
+M/D/1 queueing theory at max_batch = 1, and batches never over max_batch."""
 import numpy as np
 import pytest
 
-from dlsys_lab.serve.plan import check_requests, plan_batches, split_rows
+from dlsys_lab.serve.plan import check_requests, plan_batches
 from dlsys_lab.serve.simulate import md1_mean_wait_ms, poisson_arrivals, simulate
 
 
@@ -73,15 +73,6 @@ def test_batching_amortizes_the_fixed_cost_under_heavy_load():
     assert batched.batch_sizes.max() <= 16 and batched.batch_sizes.mean() > 1.5
     assert batched.latency_ms.mean() < alone.latency_ms.mean()
     assert batched.utilization < alone.utilization
-
-
-def test_split_rows_gives_each_request_its_rows():
-    outputs = np.arange(12).reshape(6, 2)
-    parts = split_rows(outputs, [1, 3, 2])
-    for got, want in zip(parts, [outputs[:1], outputs[1:4], outputs[4:]]):
-        np.testing.assert_array_equal(got, want)
-    with pytest.raises(ValueError, match="6 output rows"):
-        split_rows(outputs, [1, 1])
 
 
 def test_bad_input():

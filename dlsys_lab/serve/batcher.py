@@ -16,8 +16,6 @@ from typing import Callable
 
 import numpy as np
 
-from .plan import split_rows
-
 
 class QueueFull(Exception):
     """The queue already holds max_queue requests; try again later."""
@@ -133,6 +131,8 @@ class DynamicBatcher:
             return
         if self.on_batch is not None:
             self.on_batch(len(batch), time.perf_counter() - start)
-        for w, rows in zip(taken, split_rows(outputs, [len(w.rows) for w in taken])):
+        offset = 0
+        for w in taken:
             if not w.future.done():  # (a client that went away has its future cancelled)
-                w.future.set_result(BatchResult(rows, len(batch)))
+                w.future.set_result(BatchResult(outputs[offset:offset + len(w.rows)], len(batch)))
+            offset += len(w.rows)

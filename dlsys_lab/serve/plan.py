@@ -1,10 +1,10 @@
 """The dynamic batcher's decisions on plain data (graded in lab09_optimization): which requests form each batch,
-and when it is dispatched, for requests with known arrival times; and how a batch's outputs go back to them.
+and when it is dispatched, for requests with known arrival times.
 
 The policy is DynamicBatcher's: one forward pass at a time; the queue's oldest request waits at most max_wait;
 a batch leaves as soon as the queued rows reach max_batch (or the oldest request's deadline passes) and the
 model is free; it takes the oldest queued requests whose rows fit in max_batch together (first in, first out).
-dlsys_lab.serve.simulate runs `plan_batches` on random arrivals; DynamicBatcher answers with `split_rows`.
+dlsys_lab.serve.simulate runs `plan_batches` on random arrivals.
 """
 from __future__ import annotations
 
@@ -55,16 +55,3 @@ def plan_batches(arrivals_ms, sizes, max_batch, max_wait_ms, fixed_ms, per_row_m
     return batches
     # END LAB lab09_optimization
 
-
-def split_rows(outputs, sizes):
-    """The output rows of one batch handed back to its requests: a list of arrays, the i-th holding the sizes[i]
-    rows that follow the rows of requests 0..i-1 (the batch stacked the requests' rows in that order)."""
-    # BEGIN LAB lab09_optimization split_rows
-    if sum(sizes) != len(outputs):
-        raise ValueError(f"requests of {sum(sizes)} rows in all, but the batch has {len(outputs)} output rows")
-    answers, offset = [], 0
-    for size in sizes:
-        answers.append(outputs[offset:offset + size])
-        offset += size
-    return answers
-    # END LAB lab09_optimization
