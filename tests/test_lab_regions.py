@@ -27,6 +27,8 @@ EXPECTED = {
                  "SGD.update", "_moving_average", "Adam.update", "DataLoader.__len__", "DataLoader.__iter__"},
     "lab06_parallel": {"ring_all_reduce", "group_into_buckets"},
     "lab08_export": {"lower_scalar_op", "lower_reduction", "foldable_nodes", "fusion_groups"},
+    "lab09_optimization": {"weight_scales", "activation_scale", "quantize_symmetric", "dequantize_symmetric",
+                           "plan_batches"},
 }
 
 # Pieces a lab's answers reach that its notebook does not write (lab01 is NumPy-only, while the autodiff's fused
@@ -113,6 +115,7 @@ def registered_in_notebook(lab):
     return names
 
 
-@pytest.mark.parametrize("lab", ["lab01_models", "lab02_autodiff", "lab03_nn", "lab06_parallel", "lab08_export"])
+@pytest.mark.parametrize("lab", ["lab01_models", "lab02_autodiff", "lab03_nn", "lab06_parallel", "lab08_export",
+                                 "lab09_optimization"])
 def test_the_graded_notebook_registers_every_marked_piece_of_its_lab(lab):
     assert registered_in_notebook(lab) == EXPECTED[lab] - UNLOCKED_ONLY.get(lab, set())

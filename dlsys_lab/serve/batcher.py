@@ -1,7 +1,8 @@
 """The dynamic batcher: requests wait in a queue until max_batch rows are there or the oldest has waited
 max_wait seconds; then one forward pass serves them all, and each request gets back its own rows.
 
-It runs in the server's event loop; the forward pass runs on a worker thread, so requests keep arriving
+`plan.plan_batches` makes the same decisions on plain data (lab09_optimization). It runs in the server's
+event loop; the forward pass runs on a worker thread, so requests keep arriving
 (and overflowing the queue, which `submit` refuses with QueueFull) while the model computes.
 """
 from __future__ import annotations
