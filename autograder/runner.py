@@ -13,7 +13,7 @@ from autograder.protocol import NotebookResult, Status, SubmissionResult, Task
 from autograder.remote import Remote
 
 
-def grade_submission(task: Task, sandboxes: Sandboxes) -> SubmissionResult:
+def judge_submission(task: Task, sandboxes: Sandboxes) -> SubmissionResult:
     """Grade every notebook of a task, each in a sandbox of its own from `sandboxes`."""
     deadline = time.monotonic() + task.limits.notebook_timeout
     results = []

@@ -90,8 +90,8 @@ def _judge(protocol: int, sock: socket.socket, uid: int | None) -> None:
         task = Task.from_json(message)
         limit_memory(2 * task.limits.memory_mb)
         from autograder.launcher import Sandboxes
-        from autograder.runner import grade_submission
-        result = grade_submission(task, Sandboxes(sock))
+        from autograder.runner import judge_submission
+        result = judge_submission(task, Sandboxes(sock))
     except MemoryError:
         result = SubmissionResult(task_id, status=Status.GRADER,
                                   detail="the judge ran out of memory (the memory limit is twice --memory)")
