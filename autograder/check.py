@@ -15,7 +15,8 @@ from autograder import course, mutants, sandbox
 from autograder import generated as generate
 from autograder.cells import test_cells
 from autograder.edition import grading_package
-from autograder.grade import Options, lab_tests, make_tasks, run_tasks
+from autograder.grading import Options, lab_tests, make_tasks, run_tasks
+from autograder.protocol import Status, SubmissionResult
 
 
 @dataclass
@@ -31,11 +32,13 @@ class LabCheck:
     survivors: list[str] = field(default_factory=list)     # generated mutants no test catches
 
 
-def _scores(result: dict) -> tuple[dict[str, float], str]:
-    if "error" in result:
-        return {}, result["error"]
-    statuses = [nb["status"] for nb in result["notebooks"] if nb["status"] != "ok"]
-    return {t["grade_id"]: t["score"] for nb in result["notebooks"] for t in nb["tests"]}, "; ".join(statuses)
+def _scores(result: SubmissionResult) -> tuple[dict[str, float], str, bool]:
+    """Scores by test id, the statuses in words ("" when all ok), and whether it was graded at all (no
+    submission or notebook status says it could not be)."""
+    if not result.graded:
+        return {}, result.status.text(result.detail), False
+    statuses = [nb.status_text for nb in result.notebooks if nb.status is not Status.OK]
+    return result.scores(), "; ".join(statuses), all(nb.status.graded for nb in result.notebooks)
 
 
 def check_lab(root: Path, lab: str, options: Options, generated: int = 0, seed: int = 0) -> LabCheck:
@@ -68,23 +71,23 @@ def check_lab(root: Path, lab: str, options: Options, generated: int = 0, seed: 
         with grading_package(lab, root) as package_dir:
             options = dataclasses.replace(options, package_root=package_dir)
             results = run_tasks(make_tasks(jobs, sources, options), sources, options)
-    solution, status = _scores(results["solution"])
+    solution, status, _ = _scores(results["solution"])
     if status or sum(solution.values()) != max_score:
         outcome.failures.append(f"solution scores {sum(solution.values()):g}/{max_score:g} {status}".strip())
-    blank, status = _scores(results["blank"])
+    blank, status, _ = _scores(results["blank"])
     if status or sum(blank.values()) != 0 or set(blank) != set(test_ids):
         outcome.failures.append(f"blank release scores {sum(blank.values()):g} (want 0) {status}".strip())
     covered = set()
     for mutant in kept:
-        scores, status = _scores(results[f"mutant:{mutant.name}"])
+        scores, status, graded = _scores(results[f"mutant:{mutant.name}"])
         lost = {t for t in test_ids if scores.get(t, 0.0) < points[t]}
-        if status.startswith(("error", "grader")) or not lost:
+        if not graded or not lost:
             outcome.failures.append(f"mutant {mutant.name} ({mutant.description}) loses no points {status}".strip())
         else:
             outcome.caught += 1
             covered |= lost
     for made in sample:
-        scores, status = _scores(results[f"generated:{made.name}"])
+        scores, status, _ = _scores(results[f"generated:{made.name}"])
         if not status and all(scores.get(t, 0.0) >= points[t] for t in test_ids):
             outcome.survivors.append(f"{made.notebook} cell {made.cell} line {made.line}, {made.change}: {made.text}")
         outcome.generated += 1

@@ -8,37 +8,13 @@ import contextlib
 import io
 import math
 import traceback
-from dataclasses import asdict, dataclass, field
 
 from autograder import cascade, cells
+from autograder.protocol import NotebookResult, Status, TestResult
 from autograder.references import SANDBOX_HOOK
 from autograder.remote import REPLY_FAILURES, Remote, SandboxGone, StudentError
 
 SYNTAX_ERRORS = ("SyntaxError", "IndentationError", "TabError")
-
-
-@dataclass
-class TestResult:
-    """The outcome of one graded test cell."""
-    grade_id: str
-    points: float
-    score: float
-    message: str
-    hidden: bool
-    source: str = ""          # only for public tests; hidden test source never leaves the judge
-
-
-@dataclass
-class NotebookResult:
-    """Every test of one notebook, with a status naming what went wrong, if anything."""
-    notebook: str
-    tests: list[TestResult] = field(default_factory=list)
-    status: str = "ok"
-    problems: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        """JSON-able form."""
-        return asdict(self)
 
 
 class _SandboxReferences:
@@ -124,10 +100,10 @@ def grade_notebook(name: str, source_nb, student_nb, remote: Remote) -> Notebook
                 remote.hidden = False
                 if grade_id not in answers:
                     result.problems.append(f"test cell '{grade_id}' was missing; the course copy was used")
-        if remote.notice and result.status == "ok":
-            result.status = remote.notice
+        if remote.notice:
+            result.set_status(*remote.notice)
     except SandboxGone as gone:
-        result.status = gone.cause
+        result.status, result.detail = gone.status, gone.detail
         done = {t.grade_id for t in result.tests}
         result.tests += [TestResult(t.grade_id, t.points, 0.0, f"not run: {gone.cause}", t.hidden)
                          for t in tests.values() if t.grade_id not in done]
@@ -146,21 +122,20 @@ def _run_student_cell(code: str, what: str, remote, result) -> str:
     """Run student code in the sandbox; a cause worth naming becomes the notebook's status (the first one).
     Returns the reason when the code does not compile ("" otherwise)."""
     error = remote.run(code, what)
-    if error and error["type"] in SYNTAX_ERRORS:
-        reason = f"{what} does not compile: {error['type']}: {error['message']}"
-        if result.status == "ok":
-            result.status = f"compile: {reason}"
+    if error and error.type in SYNTAX_ERRORS:
+        reason = f"{what} does not compile: {error.type}: {error.message}"
+        result.set_status(Status.COMPILE, reason)
         return reason
-    if error and result.status == "ok":
-        if "MemoryError" in error["type"]:
-            result.status = f"memory: {what} ran out of memory ({error['type']})"
-        elif "File too large" in error["message"]:
-            result.status = f"output: {what} wrote more than the output limit"
-        elif "No space left on device" in error["message"]:
-            result.status = f"storage: {what} filled the sandbox's temporary storage (/tmp, limited in size)"
-        elif error["type"] == "CompileError":  # C++ written in the notebook (lab05_kernels): its first error
-            first = (error["message"].splitlines()[1:] or [error["message"]])[0]
-            result.status = f"compile: {what} did not compile: {first}"
+    if error:  # what the student's exception says is only the student's text: it names a status, never sets points
+        if "MemoryError" in error.type:
+            result.set_status(Status.MEMORY, f"{what} ran out of memory ({error.type})")
+        elif "File too large" in error.message:
+            result.set_status(Status.OUTPUT, f"{what} wrote more than the output limit")
+        elif "No space left on device" in error.message:
+            result.set_status(Status.STORAGE, f"{what} filled the sandbox's temporary storage (/tmp, limited in size)")
+        elif error.type == "CompileError":  # C++ written in the notebook (lab05_kernels): its first error
+            first = (error.message.splitlines()[1:] or [error.message])[0]
+            result.set_status(Status.COMPILE, f"{what} did not compile: {first}")
     return ""
 
 

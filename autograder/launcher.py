@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from autograder import sandbox, student_side, wire
+from autograder.protocol import SandboxStart, Task
 
 MAX_EXTRA_BYTES = 32 << 20
 
@@ -28,12 +29,11 @@ class Sandboxes:
     def __init__(self, sock: socket.socket):
         self.sock = sock
 
-    def start(self, folder: Path, task: dict) -> tuple[int, int]:
+    def start(self, folder: Path, task: Task) -> tuple[int, int]:
         """A new sandbox for the notebook in folder; returns the judge's (read fd, write fd) of its channel."""
-        files = {} if not task["sandbox"] else extra_files(folder)
-        header = {"op": "start", "folder": str(folder), "limits": task["limits"], "sandbox": task["sandbox"],
-                  "names": list(files), "conf": task.get("conf", {})}
-        wire.send(self.sock.fileno(), header, list(files.values()))
+        files = {} if not task.sandbox else extra_files(folder)
+        request = SandboxStart(str(folder), task.limits, task.sandbox, task.conf, list(files))
+        wire.send(self.sock.fileno(), request.to_json(), list(files.values()))
         _, fds, _, _ = socket.recv_fds(self.sock, 64, 2)
         if len(fds) != 2:
             raise RuntimeError("the sandbox template did not start a sandbox")
@@ -70,7 +70,7 @@ def serve_template(sock: socket.socket, uid: int | None) -> None:
                 stop(running, 0.0, uid)
             os._exit(0)
         if header["op"] == "start":
-            running, fds = spawn(header, blobs, uid)
+            running, fds = spawn(SandboxStart.from_json(header), blobs, uid)
             socket.send_fds(sock, [b"ok"], list(fds))
             for fd in fds:
                 os.close(fd)
@@ -80,13 +80,13 @@ def serve_template(sock: socket.socket, uid: int | None) -> None:
             wire.send(sock.fileno(), {"exit": cause})
 
 
-def spawn(header: dict, blobs: list[bytes], uid: int | None) -> tuple[int, tuple[int, int]]:
+def spawn(request: SandboxStart, blobs: list[bytes], uid: int | None) -> tuple[int, tuple[int, int]]:
     """Fork outer; returns its pid and the judge's ends of the channel."""
     to_student_r, to_student_w = os.pipe()
     to_judge_r, to_judge_w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        _outer(to_student_r, to_judge_w, header, dict(zip(header["names"], blobs)), uid)
+        _outer(to_student_r, to_judge_w, request, dict(zip(request.names, blobs)), uid)
     os.close(to_student_r)
     os.close(to_judge_w)
     return pid, (to_judge_r, to_student_w)
@@ -118,20 +118,20 @@ def describe_exit(status: int) -> str:
     return f"the notebook's process exited with code {os.WEXITSTATUS(status)}"
 
 
-def _outer(read_fd: int, write_fd: int, header: dict, files: dict[str, bytes], uid) -> None:
+def _outer(read_fd: int, write_fd: int, request: SandboxStart, files: dict[str, bytes], uid) -> None:
     """Create the namespaces, fork init, wait for it, end the way the student's process ended."""
     try:
         os.setsid()
         sandbox.die_with_parent()
         student_side.close_other_fds([read_fd, write_fd])
-        if header["sandbox"]:
+        if request.sandbox:
             sandbox.enter_namespaces()
         status_r, status_w = os.pipe()
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         init = os.fork()
         if init == 0:
             os.close(status_r)
-            _init(read_fd, write_fd, status_w, header, files, uid)
+            _init(read_fd, write_fd, status_w, request, files, uid)
         signal.signal(signal.SIGTERM, lambda *_: os.kill(init, signal.SIGKILL))
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         for fd in (read_fd, write_fd, status_w):
@@ -157,20 +157,20 @@ def exit_like(status: int) -> None:
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 71)
 
 
-def _init(read_fd, write_fd, status_w, header, files, uid) -> None:
+def _init(read_fd, write_fd, status_w, request: SandboxStart, files, uid) -> None:
     """PID 1 of the sandbox: filesystem view, fork the student's process, reap everything, report its status."""
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         sandbox.die_with_parent()
-        limits = sandbox.Limits(**header["limits"])
-        conf = sandbox.Confinement(uid=uid, **header["conf"]) if header["sandbox"] else None
+        limits = request.limits
+        conf = sandbox.Confinement(uid=uid, **request.conf) if request.sandbox else None
         if conf:
             sandbox.build_root(conf, limits, files)
         server = os.fork()
         if server == 0:
             os.close(status_w)
-            _server(read_fd, write_fd, conf, limits, Path(header["folder"]))
+            _server(read_fd, write_fd, conf, limits, Path(request.folder))
         os.close(read_fd)
         os.close(write_fd)
         while True:

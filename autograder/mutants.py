@@ -3,7 +3,7 @@
 unified diff of that solution cell. Only the changed lines are kept, so a mutant never goes stale silently:
 when the solution changes under a hunk, applying it fails with a message naming the mutant.
 
-`python -m autograder.mutants new source/LAB NAME --cell ID --why "what is wrong" EDITED_CELL.py` writes
+`dlsys mutant new source/LAB NAME --cell ID --why "what is wrong" EDITED_CELL.py` writes
 one from a whole edited copy of the cell.
 """
 from __future__ import annotations
@@ -149,7 +149,7 @@ def _solution_cell(lab_dir: Path, cell: str, notebook: str | None) -> tuple[str,
 
 def main(argv: list[str] | None = None) -> int:
     """`new`: write source/LAB/mutants/NAME.diff from a whole edited copy of one solution cell."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.mutants", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="dlsys mutant", description=main.__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     new = sub.add_parser("new", help="write a mutant from an edited copy of a solution cell")
     new.add_argument("lab_dir", type=Path, help="source/LAB")

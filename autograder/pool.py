@@ -14,6 +14,7 @@ import sys
 import threading
 
 from autograder import wire
+from autograder.protocol import Status, SubmissionResult, Task
 from autograder.sandbox import PASSED_ENV, THREAD_VARS, kill_uid
 from autograder.zygote import read_frame, write_frame
 
@@ -89,17 +90,23 @@ class Worker:
         if not ready:
             raise RuntimeError("a grading worker failed to start; run `python -m autograder.zygote` to see why")
 
-    def grade(self, task: dict) -> dict:
-        """Send a task, wait for its result (the worker is replaced when it does not answer in time)."""
-        budget = task["limits"]["notebook_timeout"] + GRACE_S
+    def grade(self, task: Task) -> tuple[SubmissionResult, bool]:
+        """Send a task, wait for its result; also whether the worker must be replaced (it did not answer in
+        time, or died)."""
+        budget = task.limits.notebook_timeout + GRACE_S
         try:
-            write_frame(self.process.stdin.fileno(), task)
-            result = read_frame(self.process.stdout.fileno(), time.monotonic() + budget)
+            write_frame(self.process.stdin.fileno(), task.to_json())
+            message = read_frame(self.process.stdout.fileno(), time.monotonic() + budget)
+            if message:
+                result = SubmissionResult.from_json(message)
+                result.task_id = task.task_id   # a judge that died did not know it
+                return result, False
+            detail = "a grading worker died"
         except wire.ChannelTimeout:
-            return {"error": "grader error: the judge did not finish in time", "restart": True}
-        except (OSError, ValueError, wire.ChannelClosed) as exc:
-            return {"error": f"grader error: {exc}", "restart": True}
-        return result if result else {"error": "grader error: a grading worker died", "restart": True}
+            detail = "the judge did not finish in time"
+        except (OSError, ValueError, KeyError, wire.ChannelClosed) as exc:
+            detail = str(exc)
+        return SubmissionResult(task.task_id, status=Status.GRADER, detail=detail), True
 
     def kill(self) -> None:
         """Kill the worker and everything it forked at once."""
@@ -123,13 +130,13 @@ class Worker:
         self.lease.release()
 
 
-def grade_all(tasks: list[dict], jobs: int, warm_modules: list[str], on_done=None,
-              package_dir: str | None = None) -> dict[str, dict]:
+def grade_all(tasks: list[Task], jobs: int, warm_modules: list[str], on_done=None,
+              package_dir: str | None = None) -> dict[str, SubmissionResult]:
     """Grade tasks in `jobs` workers; returns results by task_id; on_done(task_id, result) as they finish."""
     pending: queue.Queue = queue.Queue()
     for task in tasks:
         pending.put(task)
-    results: dict[str, dict] = {}
+    results: dict[str, SubmissionResult] = {}
     lock = threading.Lock()
 
     def work(index: int) -> None:
@@ -140,14 +147,14 @@ def grade_all(tasks: list[dict], jobs: int, warm_modules: list[str], on_done=Non
                     task = pending.get_nowait()
                 except queue.Empty:
                     return
-                result = worker.grade(task)
-                if result.pop("restart", False):
+                result, restart = worker.grade(task)
+                if restart:
                     worker.kill()
                     worker = Worker(index, warm_modules, package_dir)
                 with lock:
-                    results[task["task_id"]] = result
+                    results[task.task_id] = result
                     if on_done:
-                        on_done(task["task_id"], result)
+                        on_done(task.task_id, result)
         finally:
             worker.close()
 

@@ -6,15 +6,22 @@ import os
 import time
 
 from autograder import wire
+from autograder.protocol import CellError, Status
 
 
 class SandboxGone(BaseException):
     """The sandbox timed out, crashed or broke the protocol; a BaseException so tests cannot swallow it.
-    generic: the judge only saw the channel close, so how the process ended says more."""
+    status and detail: what the notebook's status becomes; generic: the judge only saw the channel close, so how
+    the process ended says more."""
 
-    def __init__(self, cause: str, generic: bool = False):
-        super().__init__(cause)
-        self.cause, self.generic = cause, generic
+    def __init__(self, status: Status, detail: str, generic: bool = False):
+        super().__init__(status.text(detail))
+        self.status, self.detail, self.generic = status, detail, generic
+
+    @property
+    def cause(self) -> str:
+        """The status in words."""
+        return self.status.text(self.detail)
 
 
 class StudentError(Exception):
@@ -41,7 +48,7 @@ class Remote:
         self.cell_timeout, self.notebook_deadline = limits.cell_timeout, notebook_deadline
         self.max_bytes, self.budget = limits.output_mb << 20, limits.wire_mb << 20
         self.gone: SandboxGone | None = None
-        self.notice = ""          # a cause worth a status although the notebook went on (a reply too large)
+        self.notice: tuple[Status, str] | None = None   # a status although the notebook went on (a reply too large)
         self.what, self.hidden = "", False
 
     def close(self) -> None:
@@ -66,42 +73,38 @@ class Remote:
         except wire.ChannelTimeout:
             limit = (f"{self.cell_timeout:g} s per cell" if per_cell <= self.notebook_deadline
                      else "the time limit for the notebook")
-            self.gone = SandboxGone(f"timeout: {what} ran over {limit}")
+            self.gone = SandboxGone(Status.TIMEOUT, f"{what} ran over {limit}")
         except wire.ChannelClosed:
-            self.gone = SandboxGone(f"crashed: the notebook's process died during {what}", generic=True)
+            self.gone = SandboxGone(Status.CRASHED, f"the notebook's process died during {what}", generic=True)
         except wire.OverLimit as exc:
-            self.gone = SandboxGone(f"output: {exc} (during {what})")
+            self.gone = SandboxGone(Status.OUTPUT, f"{exc} (during {what})")
         except (wire.ProtocolError, ValueError, KeyError, OverflowError) as exc:
-            self.gone = SandboxGone(f"crashed: the notebook's process broke the protocol ({exc})")
+            self.gone = SandboxGone(Status.CRASHED, f"the notebook's process broke the protocol ({exc})")
         if self.gone:
             raise self.gone
         return reply, out
 
-    def run(self, code: str, what: str) -> dict | None:
-        """Run a cell in the sandbox; returns the error it raised (type, message) or None."""
+    def run(self, code: str, what: str) -> CellError | None:
+        """Run a cell in the sandbox; returns the error it raised or None."""
         self.what = what
         reply, _ = self.request({"op": "run", "code": code})
-        return None if reply.get("ok") is True else _error_of(reply)
+        return None if reply.get("ok") is True else CellError.from_json(reply.get("error"))
 
     def value(self, header: dict, label: str, blobs=()):
         """The decoded answer to a get/getattr/call/getitem/len request."""
         self.what = label
         reply, out = self.request(header, blobs)
         if reply.get("ok") is not True:
-            error = _error_of(reply)
-            if error["type"] in REPLY_FAILURES and not self.notice:
-                self.notice = f"output: {REPLY_FAILURES[error['type']]} ({'a hidden test' if self.hidden else label})"
-            raise StudentError(f"{label} raised {error['type']}: {error['message']}", error["type"])
+            error = CellError.from_json(reply.get("error"))
+            if error.type in REPLY_FAILURES and not self.notice:
+                self.notice = (Status.OUTPUT,
+                               f"{REPLY_FAILURES[error.type]} ({'a hidden test' if self.hidden else label})")
+            raise StudentError(f"{label} raised {error.type}: {error.message}", error.type)
         try:
             return wire.decode(reply.get("value"), out, lambda t: RemoteObject(self, t, label))
         except (wire.ProtocolError, ValueError, KeyError, TypeError, IndexError, OverflowError, MemoryError) as exc:
-            self.gone = SandboxGone(f"crashed: the notebook's process sent malformed data ({exc})")
+            self.gone = SandboxGone(Status.CRASHED, f"the notebook's process sent malformed data ({exc})")
             raise self.gone from None
-
-
-def _error_of(reply) -> dict:
-    error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
-    return {"type": str(error.get("type", "Error"))[:100], "message": str(error.get("message", ""))[:2000]}
 
 
 class RemoteObject:

@@ -7,20 +7,22 @@ import html
 import json
 from pathlib import Path
 
+from autograder.protocol import NotebookResult, Status, SubmissionResult, TestResult
+
 FIXED_COLUMNS = ["student_id", "lab", "score", "max_score", "status"]
 
 
-def row_for(student: str, lab: str, test_ids: list[str], max_score: float, result: dict) -> dict:
-    """One CSV row from a grading result ({"notebooks": [...]} or {"error": ...})."""
+def row_for(student: str, lab: str, test_ids: list[str], max_score: float, result: SubmissionResult) -> dict:
+    """One CSV row from a grading result."""
     row = {"student_id": student, "lab": lab, "score": 0.0, "max_score": max_score}
-    if "error" in result:
-        row["status"] = result["error"] if result["error"].startswith("error") else f"error: {result['error']}"
+    if not result.graded:
+        row["status"] = result.status_text
         return row
-    scores = {t["grade_id"]: t["score"] for nb in result["notebooks"] for t in nb["tests"]}
+    scores = result.scores()
     row.update({test_id: round(scores.get(test_id, 0.0), 4) for test_id in test_ids})
     row["score"] = round(sum(scores.get(t, 0.0) for t in test_ids), 4)
-    statuses = [nb["status"] for nb in result["notebooks"] if nb["status"] != "ok"]
-    problems = [p for nb in result["notebooks"] for p in nb["problems"]]
+    statuses = [nb.status_text for nb in result.notebooks if nb.status is not Status.OK]
+    problems = [p for nb in result.notebooks for p in nb.problems]
     row["status"] = "; ".join(statuses) or "ok"
     if problems:
         row["status"] += " (" + "; ".join(problems) + ")"
@@ -49,42 +51,41 @@ def points(value: float) -> str:
     return f"{round(value, 2):g}"
 
 
-def outcome_class(test: dict) -> str:
+def outcome_class(test: TestResult) -> str:
     """pass, partial or fail, for colour."""
-    return "pass" if test["score"] == test["points"] else ("partial" if test["score"] > 0 else "fail")
+    return "pass" if test.score == test.points else ("partial" if test.score > 0 else "fail")
 
 
-def write_feedback(folder: Path, student: str, lab: str, result: dict) -> None:
+def write_feedback(folder: Path, student: str, lab: str, result: SubmissionResult) -> None:
     """feedback/<student>/<notebook>.html: a summary table, then points, message and (public tests only) source
     per test."""
     target = folder / student
     target.mkdir(parents=True, exist_ok=True)
-    notebooks = result.get("notebooks") or [{"notebook": f"{lab}.ipynb", "tests": [], "problems": [],
-                                             "status": result.get("error", "error")}]
+    notebooks = result.notebooks or [NotebookResult(f"{lab}.ipynb", status=result.status, detail=result.detail)]
     for nb in notebooks:
-        (target / (Path(nb["notebook"]).stem + ".html")).write_text(feedback_page(student, lab, nb))
+        (target / (Path(nb.notebook).stem + ".html")).write_text(feedback_page(student, lab, nb))
 
 
-def feedback_page(student: str, lab: str, nb: dict) -> str:
+def feedback_page(student: str, lab: str, nb: NotebookResult) -> str:
     """One notebook's feedback as an HTML page."""
-    total = sum(t["score"] for t in nb["tests"])
-    most = sum(t["points"] for t in nb["tests"])
-    status_class = "pass" if nb["status"] == "ok" else "fail"
-    parts = [f"<h1>{html.escape(lab)}: {html.escape(nb['notebook'])}</h1>",
+    total = sum(t.score for t in nb.tests)
+    most = sum(t.points for t in nb.tests)
+    status_class = "pass" if nb.status is Status.OK else "fail"
+    parts = [f"<h1>{html.escape(lab)}: {html.escape(nb.notebook)}</h1>",
              f"<p>Student {html.escape(student)}: <b>{points(total)} / {points(most)}</b>. "
-             f"Status: <span class='{status_class}'>{html.escape(nb['status'])}</span></p>"]
-    parts += [f"<p class='problem'>{html.escape(p)}</p>" for p in nb["problems"]]
-    rows = "".join(f"<tr class='{outcome_class(t)}'><td><a href='#{html.escape(t['grade_id'])}'>"
-                   f"{html.escape(t['grade_id'])}</a></td><td class='points'>{points(t['score'])} / "
-                   f"{points(t['points'])}</td><td>{outcome_class(t)}</td></tr>" for t in nb["tests"])
+             f"Status: <span class='{status_class}'>{html.escape(nb.status_text)}</span></p>"]
+    parts += [f"<p class='problem'>{html.escape(p)}</p>" for p in nb.problems]
+    rows = "".join(f"<tr class='{outcome_class(t)}'><td><a href='#{html.escape(t.grade_id)}'>"
+                   f"{html.escape(t.grade_id)}</a></td><td class='points'>{points(t.score)} / "
+                   f"{points(t.points)}</td><td>{outcome_class(t)}</td></tr>" for t in nb.tests)
     parts.append(f"<table><tr><th>test</th><th>points</th><th>result</th></tr>{rows}</table>")
-    for test in nb["tests"]:
-        kind = "hidden test" if test["hidden"] else "test"
-        parts.append(f"<h2 id='{html.escape(test['grade_id'])}' class='{outcome_class(test)}'>"
-                     f"{html.escape(test['grade_id'])} ({kind}): {points(test['score'])} / {points(test['points'])}"
-                     f"</h2><p>{html.escape(test['message'])}</p>")
-        if test["source"] and not test["hidden"]:
-            parts.append(f"<pre>{html.escape(test['source'])}</pre>")
+    for test in nb.tests:
+        kind = "hidden test" if test.hidden else "test"
+        parts.append(f"<h2 id='{html.escape(test.grade_id)}' class='{outcome_class(test)}'>"
+                     f"{html.escape(test.grade_id)} ({kind}): {points(test.score)} / {points(test.points)}"
+                     f"</h2><p>{html.escape(test.message)}</p>")
+        if test.source and not test.hidden:
+            parts.append(f"<pre>{html.escape(test.source)}</pre>")
     return (f"<!doctype html><meta charset='utf-8'><title>feedback: {html.escape(lab)}</title>\n"
             f"<style>\n{STYLE}\n</style>\n" + "\n".join(parts) + "\n")
 
@@ -97,12 +98,13 @@ def load_state(path: Path) -> dict:
         return {}
 
 
-def summary_table(rows: list[dict]) -> str:
-    """A plain-text table: student, score, status, and a closing count."""
+def summary_table(graded: list[tuple[dict, SubmissionResult]]) -> str:
+    """A plain-text table from (CSV row, result) pairs: student, score, status, and a closing count."""
+    rows = [row for row, _ in graded]
     width = max([len("student")] + [len(r["student_id"]) for r in rows])
     lines = [f"{'student':<{width}}  {'score':>13}  status", "-" * (width + 30)]
     for row in sorted(rows, key=lambda r: r["student_id"]):
         lines.append(f"{row['student_id']:<{width}}  {row['score']:>6g} / {row['max_score']:<4g}  {row['status']}")
-    failed = sum(r["status"].startswith("error") for r in rows)
+    failed = sum(not result.graded for _, result in graded)
     lines.append(f"{len(rows)} submissions, {len(rows) - failed} graded, {failed} could not be graded")
     return "\n".join(lines)

@@ -6,6 +6,7 @@ import os
 import sys
 
 from autograder import wire
+from autograder.protocol import CellError
 
 
 def serve(read_fd: int, write_fd: int, max_bytes: int = 1 << 30) -> None:
@@ -83,7 +84,7 @@ def _frame(reply: dict, blobs: list, max_bytes: int) -> bytes:
 
 
 def _failure(kind: str, message: str) -> dict:
-    return {"ok": False, "error": {"type": kind, "message": message}}
+    return {"ok": False, "error": CellError(kind, message).to_json()}
 
 
 def _missing(name):
@@ -91,9 +92,10 @@ def _missing(name):
 
 
 def _describe(exc) -> dict:
+    """The student's exception as a CellError message."""
     if isinstance(exc, SyntaxError):  # its text names IPython's file for the cell; the line is what helps
-        return {"type": type(exc).__name__, "message": f"{exc.msg} (line {exc.lineno})"[:2000]}
-    return {"type": type(exc).__name__, "message": str(exc)[:2000]}
+        return CellError(type(exc).__name__, f"{exc.msg} (line {exc.lineno})"[:2000]).to_json()
+    return CellError(type(exc).__name__, str(exc)[:2000]).to_json()
 
 
 def close_other_fds(keep: list[int]) -> None:

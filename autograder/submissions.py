@@ -25,7 +25,7 @@ class Submission:
     student: str
     notebooks: dict[str, Path] = field(default_factory=dict)   # lab notebook name -> copy to grade
     digest: str = ""
-    error: str = ""
+    error: str = ""          # why the entry cannot be graded (the detail of a Status.ERROR), or ""
 
 
 def discover(submissions: Path, lab: str, lab_notebooks: list[str], temp: Path) -> list[Submission]:
@@ -44,7 +44,7 @@ def discover(submissions: Path, lab: str, lab_notebooks: list[str], temp: Path) 
         try:
             sub.error = _intake(entry, sub, owners[sub.student], lab, lab_notebooks, temp)
         except Exception as exc:  # noqa: BLE001 - anything wrong with one entry is that student's problem
-            sub.error = f"error: {entry.name} could not be read ({type(exc).__name__}: {str(exc)[:160]}); re-export it"
+            sub.error = f"{entry.name} could not be read ({type(exc).__name__}: {str(exc)[:160]}); re-export it"
         if sub.error:
             sub.notebooks = {}
     return _one_row_per_id(found)
@@ -55,19 +55,19 @@ def _student_of(entry: Path) -> str:
 
 
 def _intake(entry: Path, sub: Submission, same_id: list[str], lab: str, lab_notebooks, temp: Path) -> str:
-    """Copy one entry and find its notebooks; returns an error status, or ""."""
+    """Copy one entry and find its notebooks; returns why it cannot be graded, or ""."""
     if not STUDENT_ID.fullmatch(sub.student):
-        return f"error: {sub.student!r} is not a usable student id; rename the entry (letters, digits, ._@+-)"
+        return f"{sub.student!r} is not a usable student id; rename the entry (letters, digits, ._@+-)"
     if len(same_id) > 1:
-        return f"error: {len(same_id)} entries for one student ({', '.join(same_id)}); keep one"
+        return f"{len(same_id)} entries for one student ({', '.join(same_id)}); keep one"
     if entry.is_symlink():
-        return f"error: {entry.name} is a symbolic link; submit the file or folder itself"
+        return f"{entry.name} is a symbolic link; submit the file or folder itself"
     folder = temp / sub.student
     try:
         _copy_entry(entry, folder)
     except ValueError as exc:
         shutil.rmtree(folder, ignore_errors=True)
-        return f"error: {exc}"
+        return f"{exc}"
     work = folder / lab if (folder / lab).is_dir() else folder
     sub.notebooks, error = _match_notebooks(work, lab_notebooks)
     sub.digest = _digest(folder)
@@ -140,12 +140,12 @@ def _match_notebooks(work: Path, lab_notebooks: list[str]) -> tuple[dict[str, Pa
     if not matched and len(lab_notebooks) == 1 and len(present) == 1:
         matched = {lab_notebooks[0]: present[0]}
     if not matched:
-        return {}, f"error: no notebook of this lab found (expected {', '.join(lab_notebooks)})"
+        return {}, f"no notebook of this lab found (expected {', '.join(lab_notebooks)})"
     for name, path in matched.items():
         try:
             nbformat.read(path, as_version=4)
         except Exception as exc:  # noqa: BLE001 - any parse failure is the student's file
-            return {}, (f"error: {name} is not a valid notebook ({type(exc).__name__}: {str(exc)[:120]}); "
+            return {}, (f"{name} is not a valid notebook ({type(exc).__name__}: {str(exc)[:120]}); "
                         "open it in Jupyter and save it again, or start from the release copy")
     return matched, ""
 

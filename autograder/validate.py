@@ -10,16 +10,18 @@ import nbformat
 
 from autograder import cells
 from autograder.course import CourseError
-from autograder.grade import Options, add_limit_options, make_tasks, parse_limits, run_tasks
+from autograder.grading import Options, grade_submission, make_tasks
+from autograder.limit_options import add_limit_options, parse_limits
+from autograder.protocol import Status, SubmissionResult
 
 
-def validate(path: Path, options: Options) -> dict:
+def validate(path: Path, options: Options) -> SubmissionResult:
     """Grade a notebook against its own test cells; returns the worker's result."""
     if not path.is_file():
         raise CourseError(f"{path} not found; give the path of your lab notebook (.ipynb)")
     sources = {path.name: path.resolve()}
-    tasks = make_tasks({"self": sources}, sources, options)
-    return run_tasks(tasks, sources, options)["self"]
+    task, = make_tasks({"self": sources}, sources, options)
+    return grade_submission(task, options)
 
 
 def hidden_removed(path: Path) -> set[str]:
@@ -27,28 +29,28 @@ def hidden_removed(path: Path) -> set[str]:
     return {t.grade_id for t in cells.test_cells(nbformat.read(path, as_version=4)) if t.hidden_removed}
 
 
-def format_result(result: dict, hidden_removed: set[str] = frozenset()) -> tuple[list[str], bool]:
+def format_result(result: SubmissionResult, hidden_removed: set[str] = frozenset()) -> tuple[list[str], bool]:
     """Lines to print (one per test, then the total) and whether every test passed. A test in hidden_removed has
     checks only grading runs: its public part passing is said so, never as a pass."""
-    if "error" in result:
-        return [result["error"]], False
+    if not result.graded:
+        return [result.status.text(result.detail)], False
     lines, passed, certain, later, most = [], True, 0.0, 0.0, 0.0
-    for nb in result["notebooks"]:
-        if nb["status"] != "ok":
-            lines.append(f"{nb['notebook']}: {nb['status']}")
-        for test in nb["tests"]:
-            ok = test["score"] == test["points"]
+    for nb in result.notebooks:
+        if nb.status is not Status.OK:
+            lines.append(f"{nb.notebook}: {nb.status_text}")
+        for test in nb.tests:
+            ok = test.score == test.points
             passed &= ok
-            most += test["points"]
-            name, mark = test["grade_id"], f"{test['score']:.3g}/{test['points']:g}"
+            most += test.points
+            name, mark = test.grade_id, f"{test.score:.3g}/{test.points:g}"
             if ok and name in hidden_removed:
-                later += test["points"]
-                lines.append(f"PUBLIC PART PASSED  {name}  ?/{test['points']:g}  hidden checks run when graded")
+                later += test.points
+                lines.append(f"PUBLIC PART PASSED  {name}  ?/{test.points:g}  hidden checks run when graded")
             else:
-                certain += test["score"]
-                verdict = "PASS" if ok else ("PARTIAL" if test["score"] > 0 else "FAIL")
-                lines.append(f"{verdict}  {name}  {mark}" + ("" if ok else f"  {test['message']}"))
-        passed &= nb["status"] == "ok"
+                certain += test.score
+                verdict = "PASS" if ok else ("PARTIAL" if test.score > 0 else "FAIL")
+                lines.append(f"{verdict}  {name}  {mark}" + ("" if ok else f"  {test.message}"))
+        passed &= nb.status is Status.OK
     total = f"total: {certain:.3g}/{most:g} points from the public tests"
     lines.append(total + (f"; {later:g} more depend on hidden checks that only grading runs" if later else ""))
     return lines, passed

@@ -9,13 +9,14 @@ from pathlib import Path
 import nbformat
 
 from autograder import cells
+from autograder.protocol import SubmissionResult, TestResult
 from autograder.report import points
 
 
 def write(root: Path, lab: str, student: str, sources: dict[str, Path], copies: dict[str, Path],
-          result: dict) -> None:
+          result: SubmissionResult) -> None:
     """Write both folders for one graded student; copies maps notebook names to the student's notebooks."""
-    outcomes = {nb["notebook"]: {t["grade_id"]: t for t in nb["tests"]} for nb in result.get("notebooks", [])}
+    outcomes = {nb.notebook: {t.grade_id: t for t in nb.tests} for nb in result.notebooks}
     for folder in ("submitted", "autograded"):
         shutil.rmtree(Path(root) / folder / student / lab, ignore_errors=True)
     for name, copy in copies.items():
@@ -31,7 +32,7 @@ def write(root: Path, lab: str, student: str, sources: dict[str, Path], copies: 
         nbformat.write(notebook, autograded)
 
 
-def autograded_notebook(source_nb, student_nb, outcomes: dict[str, dict]):
+def autograded_notebook(source_nb, student_nb, outcomes: dict[str, TestResult]):
     """The student's notebook with each test cell replaced by the course's and given its outcome as output."""
     tests = {cells.nbgrader_meta(c)["grade_id"]: c for c in source_nb.cells if cells.role(c) == cells.TEST}
     for cell in student_nb.cells:
@@ -44,10 +45,10 @@ def autograded_notebook(source_nb, student_nb, outcomes: dict[str, dict]):
     return student_nb
 
 
-def _output(test: dict):
+def _output(test: TestResult):
     """A test that earned points prints its outcome; one that earned none shows it as an error, as a test cell
     that raised would."""
-    line = f"{test['grade_id']}: {points(test['score'])} / {points(test['points'])} points. {test['message']}"
-    if test["score"] > 0:
+    line = f"{test.grade_id}: {points(test.score)} / {points(test.points)} points. {test.message}"
+    if test.score > 0:
         return nbformat.v4.new_output("stream", name="stdout", text=line + "\n")
-    return nbformat.v4.new_output("error", ename="TestFailed", evalue=test["message"], traceback=[line])
+    return nbformat.v4.new_output("error", ename="TestFailed", evalue=test.message, traceback=[line])

@@ -14,6 +14,7 @@ import socket
 import struct
 import sys
 
+from autograder.protocol import Status, SubmissionResult, Task
 from autograder.sandbox import THREAD_VARS
 
 LENGTH = struct.Struct("!Q")
@@ -73,7 +74,7 @@ def serve_one(protocol: int, uid: int | None) -> bool:
     if os.WIFEXITED(status) and os.WEXITSTATUS(status) == NO_TASK:
         return False
     if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
-        write_frame(protocol, {"error": "grader error: the judge process died"})
+        write_frame(protocol, SubmissionResult("", status=Status.GRADER, detail="the judge process died").to_json())
     return True
 
 
@@ -81,20 +82,22 @@ def _judge(protocol: int, sock: socket.socket, uid: int | None) -> None:
     """Read one task, grade it, write its result. Never returns."""
     from autograder.sandbox import die_with_parent, limit_memory
     die_with_parent()
-    task = read_frame(0, None)
-    if task is None:
+    message = read_frame(0, None)
+    if message is None:
         os._exit(NO_TASK)
+    task_id = str(message.get("task_id", ""))
     try:
-        limit_memory(2 * task["limits"]["memory_mb"])
+        task = Task.from_json(message)
+        limit_memory(2 * task.limits.memory_mb)
         from autograder.launcher import Sandboxes
-        from autograder.runner import grade_submission
-        payload = grade_submission(task, Sandboxes(sock))
+        from autograder.runner import judge_submission
+        result = judge_submission(task, Sandboxes(sock))
     except MemoryError:
-        payload = {"error": "grader error: the judge ran out of memory (the memory limit is twice --memory)"}
+        result = SubmissionResult(task_id, status=Status.GRADER,
+                                  detail="the judge ran out of memory (the memory limit is twice --memory)")
     except BaseException as exc:  # noqa: BLE001 - reported, never raised into the worker
-        payload = {"error": f"grader error: {type(exc).__name__}: {exc}"}
-    payload["task_id"] = task["task_id"]
-    write_frame(protocol, payload)
+        result = SubmissionResult(task_id, status=Status.GRADER, detail=f"{type(exc).__name__}: {exc}")
+    write_frame(protocol, result.to_json())
     os._exit(0)
 
 

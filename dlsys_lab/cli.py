@@ -12,6 +12,7 @@ SUBCOMMANDS = {
     "grade": ("autograder.grade", "grade SUBMISSIONS of LAB into grades/LAB/"),
     "check": ("autograder.check", "instructor self-check: solution full, blank 0, mutants caught"),
     "unlock": ("autograder.edition", "after LAB's deadline, put its reference pieces into a student edition"),
+    "mutant": ("autograder.mutants", "mutant new source/LAB NAME EDITED --cell ID --why ...: write a mutant"),
 }
 
 

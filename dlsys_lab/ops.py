@@ -9,7 +9,7 @@ from .autodiff.ops_elementwise import (add, astype, div, exp, log, mul, neg, pow
                                        sqrt, sub, tanh)
 from .autodiff.ops_loss import cross_entropy, one_hot
 from .autodiff.ops_matmul import matmul
-from .autodiff.ops_reduce import logsumexp, maximum, mean, summation
+from .autodiff.ops_reduce import logsumexp, mean, reduce_max, summation
 from .autodiff.ops_shape import broadcast_to, flip, getitem, pad, reshape, split, stack, transpose
 from .autodiff.tensor import Tensor
 
@@ -25,6 +25,6 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 
 __all__ = ["add", "sub", "mul", "div", "neg", "power", "exp", "log", "relu", "tanh", "sigmoid", "sqrt", "astype",
-           "matmul", "summation", "mean", "maximum", "logsumexp", "softmax", "log_softmax", "cross_entropy",
+           "matmul", "summation", "mean", "reduce_max", "logsumexp", "softmax", "log_softmax", "cross_entropy",
            "one_hot", "reshape", "transpose", "broadcast_to", "getitem", "stack", "split", "pad", "flip",
            "conv2d", "max_pool2d", "power_tensor", "dilate", "undilate", "eq", "ne", "gt", "ge", "lt", "le"]

@@ -1,6 +1,7 @@
 """Feedback a student can read: a stylesheet, a summary table, colours by outcome, rounded scores, and partial
 credit that says what the test measured."""
 from autograder.judge import partial_message
+from autograder.protocol import NotebookResult, TestResult
 from autograder.report import feedback_page, points
 
 TESTS = [{"grade_id": "test_softmax", "points": 2.0, "score": 2.0, "message": "passed", "hidden": False,
@@ -22,8 +23,8 @@ def test_partial_credit_says_what_was_measured():
 
 
 def test_page_has_a_summary_table_and_colours():
-    page = feedback_page("frank", "lab01_models", {"notebook": "lab01_models.ipynb", "tests": TESTS,
-                                                   "problems": [], "status": "ok"})
+    page = feedback_page("frank", "lab01_models", NotebookResult("lab01_models.ipynb",
+                                                                 [TestResult.from_json(t) for t in TESTS]))
     assert "<style>" in page and "<b>3.09 / 8</b>" in page
     assert "<tr class='pass'><td><a href='#test_softmax'>test_softmax</a></td><td class='points'>2 / 2</td>" in page
     assert "<tr class='partial'>" in page and "<tr class='fail'>" in page

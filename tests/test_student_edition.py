@@ -253,9 +253,9 @@ def test_real_edition_runs_framework_tests_with_skips_not_failures(real):
 
 
 def test_sandbox_sees_the_grading_edition_not_the_instructors_package(tmp_path, monkeypatch):
-    from autograder import grade, sandbox
+    from autograder import grading as grade, sandbox
     options = grade.Options(use_sandbox=False, package_root=str(tmp_path))
-    task, = grade.make_tasks({"s": {}}, {}, options)
+    task, = [t.to_json() for t in grade.make_tasks({"s": {}}, {}, options)]
     assert task["conf"]["package_root"] == str(tmp_path)
     reference = str(edition.reference_package())
     monkeypatch.setattr(sandbox, "python_installation", lambda: {str(Path(reference).parent)})

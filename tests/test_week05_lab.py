@@ -9,7 +9,7 @@ import pytest
 
 from autograder import course, mutants, sandbox
 from autograder.edition import grading_package
-from autograder.grade import Options, make_tasks, run_tasks
+from autograder.grading import Options, make_tasks, run_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB = "lab05_kernels"
@@ -36,8 +36,7 @@ def grade_mutants(names):
         with grading_package(LAB, ROOT) as package_dir:
             options = dataclasses.replace(options, package_root=package_dir)
             results = run_tasks(make_tasks(jobs, sources, options), sources, options)
-    return {name: ({t["grade_id"]: t["score"] for nb in r["notebooks"] for t in nb["tests"]},
-                   "; ".join(nb["status"] for nb in r["notebooks"])) for name, r in results.items()}
+    return {name: (r.scores(), "; ".join(nb.status_text for nb in r.notebooks)) for name, r in results.items()}
 
 
 def test_ragged_edge_naive_and_uncompilable_kernels_get_the_right_points_and_status():

@@ -4,41 +4,10 @@
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
+from ..nd.shapes import keepdims_shape, normalize_axes
 from .op import Op
 from .ops_elementwise import constant
 from .tensor import Tensor
-
-
-def normalize_axes(axes, ndim: int, op_name: str) -> tuple[int, ...]:
-    """`axes` (None, an int or a sequence, negatives allowed) as a sorted tuple of non-negative ints."""
-    return _normalize_axes(tuple(axes) if isinstance(axes, list) else axes, ndim, op_name)
-
-
-@lru_cache(maxsize=4096)
-def _normalize_axes(axes, ndim, op_name):
-    if axes is None:
-        return tuple(range(ndim))
-    if isinstance(axes, int):
-        axes = (axes,)
-    if ndim == 0:  # like torch, a 0-d tensor accepts axis 0 or -1 and has nothing to reduce
-        if any(axis not in (0, -1) for axis in axes):
-            raise ValueError(f"{op_name}: axes {tuple(axes)} are out of range for a 0-d tensor")
-        return ()
-    result = []
-    for axis in axes:
-        if not -ndim <= axis < ndim:
-            raise ValueError(f"{op_name}: axis {axis} is out of range for a tensor with {ndim} dimensions")
-        result.append(axis % ndim)
-    if len(set(result)) != len(result):
-        raise ValueError(f"{op_name}: repeated axis in {tuple(axes)}")
-    return tuple(sorted(result))
-
-
-def keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
-    """`shape` with the reduced `axes` kept as size 1."""
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 def grad_to_input(out_grad: Tensor, node: Tensor, axes, keepdims) -> Tensor:
@@ -128,8 +97,8 @@ def mean(a: Tensor, axes=None, keepdims: bool = False) -> Tensor:
     return Summation(axes, keepdims)(a) / count
 
 
-def maximum(a: Tensor, axes=None, keepdims: bool = False) -> Tensor:
-    """Maximum over axes (None: all)."""
+def reduce_max(a: Tensor, axes=None, keepdims: bool = False) -> Tensor:
+    """The largest entry over axes (None: all): a max-reduction, not the elementwise maximum of two arrays."""
     return Max(normalize_axes(axes, a.ndim, "max"), keepdims)(a)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from ..nd.shapes import permutation
 from .op import Op
 from .tensor import Tensor
 
@@ -185,10 +186,7 @@ def _permutation(axes, shape) -> tuple[int, ...]:
         if ndim < 2:
             raise ValueError(f"transpose() swaps the last two axes; shape {shape} has fewer than two")
         return tuple(range(ndim - 2)) + (ndim - 1, ndim - 2)
-    axes = tuple(axis % ndim if ndim else axis for axis in axes)
-    if sorted(axes) != list(range(ndim)):
-        raise ValueError(f"transpose: {axes} is not a permutation of the {ndim} axes of shape {shape}")
-    return axes
+    return permutation(axes, shape, "transpose")
 
 
 def broadcast_to(a: Tensor, shape) -> Tensor:

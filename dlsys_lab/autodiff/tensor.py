@@ -219,7 +219,7 @@ class Tensor:
 
     def max(self, axes=None, keepdims=False):
         """Maximum over `axes`; ties share the gradient equally."""
-        return _rd.maximum(self, axes, keepdims)
+        return _rd.reduce_max(self, axes, keepdims)
 
     def reshape(self, *shape):
         """The same values in a new shape (one entry may be -1)."""

@@ -14,7 +14,6 @@ from pathlib import Path
 
 def torch_profile(step, steps: int, trace_path) -> str:
     """torch.profiler over `steps` calls: returns the op table (by self CPU time); writes a Chrome trace."""
-    import torch
     from torch.profiler import ProfilerActivity, profile
 
     with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:

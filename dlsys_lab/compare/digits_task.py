@@ -87,12 +87,11 @@ class DigitsTask:
     @classmethod
     def create(cls, hidden: int = 64, epochs: int = 20, seed: int = 0, **overrides) -> "DigitsTask":
         """Load scikit-learn's bundled digits (no download), scale to [0, 1], split 80/20 stratified."""
-        from sklearn.datasets import load_digits
         from sklearn.model_selection import train_test_split
 
-        digits = load_digits()
-        x = (digits.data / 16.0).astype(np.float32)
-        y = digits.target.astype(np.int64)
+        from dlsys_lab.data import digit_images
+
+        x, y = digit_images()
         x_train, x_test, y_train, y_test = train_test_split(
             x, y, test_size=0.2, random_state=seed, stratify=y)
         return cls(x_train, y_train, x_test, y_test, hidden=hidden, epochs=epochs, seed=seed, **overrides)

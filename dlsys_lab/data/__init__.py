@@ -4,12 +4,12 @@ a character-level text generated from a grammar).
 """
 from . import transforms
 from .dataset import Dataset, TensorDataset
-from .digits import digits
+from .digits import digit_images, digits
 from .loader import DataLoader
 from .mnist import mnist, read_idx
 from .sequence import addition_task, sequence_task
 from .shard import Subset, shard
 from .text import CharCorpus, char_corpus, grammar_text
 
-__all__ = ["Dataset", "TensorDataset", "DataLoader", "transforms", "digits", "mnist", "read_idx", "sequence_task",
+__all__ = ["Dataset", "TensorDataset", "DataLoader", "transforms", "digits", "digit_images", "mnist", "read_idx", "sequence_task",
            "addition_task", "char_corpus", "grammar_text", "CharCorpus", "Subset", "shard"]

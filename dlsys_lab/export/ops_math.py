@@ -64,7 +64,7 @@ def _gemm(node, a, b, c=None):
 
 
 # ---- reductions ---------------------------------------------------------------------------------------
-REDUCTIONS = {"ReduceSum": ops.summation, "ReduceMean": ops.mean, "ReduceMax": ops.maximum,
+REDUCTIONS = {"ReduceSum": ops.summation, "ReduceMean": ops.mean, "ReduceMax": ops.reduce_max,
               "ReduceLogSumExp": ops.logsumexp}
 
 

@@ -11,7 +11,6 @@ import numpy as np
 from ..autodiff.mode import no_grad
 from ..autodiff.ops_loss import cross_entropy
 from ..autodiff.tensor import Tensor
-from ..nd.device import device as _device
 from ..nn import Embedding, LayerNorm, LearnedPositionalEmbedding, Linear, Module, TransformerEncoderLayer
 from .kv_cache import KVCache
 

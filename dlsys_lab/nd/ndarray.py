@@ -4,34 +4,16 @@ Reshape, permute, broadcast_to, flip and basic slicing make views that share the
 """
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
 
+from .shapes import broadcast_shapes, compact_strides, permutation
+
+__all__ = ["NDArray", "broadcast_shapes", "compact_strides"]
+
 DTYPE_NAMES = {"torch.float32": "float32", "torch.float64": "float64"}
 ITEMSIZE = {"float32": 4, "float64": 8}
-
-
-@functools.lru_cache(maxsize=4096)
-def compact_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
-    """Row-major strides, in elements, of a compact array of this shape."""
-    strides, step = [], 1
-    for size in reversed(shape):
-        strides.append(step)
-        step *= max(size, 1)
-    return tuple(reversed(strides))
-
-
-@functools.lru_cache(maxsize=4096)
-def broadcast_shapes(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
-    """The shape NumPy broadcasting gives a and b, or a ValueError naming both."""
-    out = []
-    for x, y in zip(((1,) * (len(b) - len(a))) + a, ((1,) * (len(a) - len(b))) + b):
-        if x != y and 1 not in (x, y):
-            raise ValueError(f"shapes {a} and {b} cannot be broadcast together (sizes {x} and {y} differ)")
-        out.append(y if x == 1 else x)
-    return tuple(out)
 
 
 class NDArray:
@@ -100,7 +82,7 @@ class NDArray:
     def permute(self, axes) -> "NDArray":
         """A view with the axes reordered: new axis i is old axis axes[i]."""
         try:
-            axes = _permutation(tuple(axes), len(self.shape))
+            axes = permutation(tuple(axes), self.shape, "permute")
         except ValueError as err:
             raise ValueError(f"{err} of shape {self.shape}") from None
         shape, strides = self.shape, self.strides
@@ -152,15 +134,6 @@ class NDArray:
     def __setitem__(self, index, value) -> None:
         """Writes a scalar or a (broadcast) NDArray into the view self[index], in place."""
         self.backend.assign(self[index], value)
-
-
-@functools.lru_cache(maxsize=1024)
-def _permutation(axes: tuple, ndim: int) -> tuple[int, ...]:
-    """axes with negative entries wrapped, or a ValueError when they are not a permutation of ndim axes."""
-    wrapped = tuple(int(a) % ndim if ndim else int(a) for a in axes)
-    if sorted(wrapped) != list(range(ndim)):
-        raise ValueError(f"permute axes {wrapped} are not a permutation of the {ndim} axes")
-    return wrapped
 
 
 def _expand_index(index: tuple, ndim: int) -> tuple:

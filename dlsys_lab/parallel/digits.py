@@ -10,10 +10,10 @@ from torch import nn
 
 def digits_batch(n: int = 1536) -> tuple[torch.Tensor, torch.Tensor]:
     """The first n digits as float32 inputs in [0, 1] and int64 labels."""
-    from sklearn.datasets import load_digits
+    from dlsys_lab.data import digit_images
 
-    data = load_digits()
-    return torch.tensor(data.data[:n] / 16.0, dtype=torch.float32), torch.tensor(data.target[:n])
+    images, labels = digit_images()
+    return torch.from_numpy(images[:n].copy()), torch.from_numpy(labels[:n].copy())
 
 
 def make_digits_mlp(width: int = 256) -> nn.Module:
