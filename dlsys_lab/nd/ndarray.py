@@ -9,8 +9,8 @@ import math
 
 import numpy as np
 
-DTYPE_NAMES = {"torch.float32": "float32", "torch.float64": "float64"}
-ITEMSIZE = {"float32": 4, "float64": 8}
+DTYPE_NAMES = {"torch.float32": "float32", "torch.float64": "float64", "torch.bfloat16": "bfloat16", "torch.float16": "float16"}
+ITEMSIZE = {"float32": 4, "float64": 8, "bfloat16": 2, "float16": 2}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -45,7 +45,7 @@ class NDArray:
     # properties -----------------------------------------------------------------------------
     @property
     def dtype(self) -> str:
-        """'float32' or 'float64'."""
+        """'float32', 'float64', 'bfloat16' or 'float16'."""
         return DTYPE_NAMES[str(self.storage.dtype)]
 
     @property
