@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .autocast import float32_input
 from .op import Op
 from .ops_elementwise import constant
 from .tensor import Tensor
@@ -134,7 +135,8 @@ def maximum(a: Tensor, axes=None, keepdims: bool = False) -> Tensor:
 
 
 def logsumexp(a: Tensor, axes=None, keepdims: bool = False) -> Tensor:
-    """log(sum(exp(a))) over axes, stable for large inputs."""
+    """log(sum(exp(a))) over axes, stable for large inputs (in float32 under dl.amp.autocast)."""
+    a = float32_input(a)
     return LogSumExp(normalize_axes(axes, a.ndim, "logsumexp"), keepdims)(a)
 
 
