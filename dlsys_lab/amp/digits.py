@@ -83,3 +83,43 @@ def train_digits(precision: str = "float32", epochs: int = 3, device=None, seed:
     with precision_context(precision):
         run.accuracy = accuracy(model, DataLoader(test_set, batch_size=256, device=device))
     return run
+
+
+def train_digits_torch(precision: str = "float32", epochs: int = 3, seed: int = 0, batch_size: int = 32,
+                       steps: int | None = None) -> AmpRun:
+    """The same MLP, optimizer and batches in torch, under torch.autocast("cpu", dtype) for a half precision
+    (with torch.amp.GradScaler for float16, as torch's recipe says); its accuracy beside train_digits'."""
+    import torch
+
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    torch.manual_seed(seed)
+    train_set, test_set = digits()
+    loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, seed=seed)
+    model = torch.nn.Sequential(torch.nn.Linear(64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256),
+                                torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, weight_decay=5e-4)
+    scaler = torch.amp.GradScaler("cpu", growth_interval=100, enabled=precision == "float16")
+
+    def cast():
+        return torch.autocast("cpu", dtype=getattr(torch, precision)) if precision != "float32" else nullcontext()
+    run, start, done = AmpRun(precision, 0.0, 0.0), time.perf_counter(), 0
+    for _ in range(epochs):
+        for x, y in loader:
+            with cast():
+                loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(x.numpy())),
+                                                         torch.from_numpy(y.numpy()).long())
+            optimizer.zero_grad()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            done += 1
+            if steps is not None and done >= steps:
+                break
+        if steps is not None and done >= steps:
+            break
+    run.seconds = time.perf_counter() - start
+    x, y = (torch.from_numpy(a) for a in test_set.arrays)
+    with torch.no_grad(), cast():
+        run.accuracy = float((model(x).argmax(1) == y).float().mean())
+    return run
