@@ -10,6 +10,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <memory>
 
 namespace dlsys {
@@ -17,7 +18,7 @@ namespace {
 
 constexpr int64_t kGrain = int64_t(1) << 15;  // elements below which one thread does the whole map
 
-// out = OP(load(a), load(b)) stored as Out, over a merged loop nest; rows of the nest run in parallel.
+// out = OP(load(a), load(b)) stored as Out, over a merged loop nest; rows (or chunks of long rows) run in parallel.
 template <int OP, typename In, typename Out>
 void strided_map(const typename In::storage* a, const Dims& a_strides, const typename In::storage* b,
                  const Dims& b_strides, typename Out::storage* out, const Dims& out_strides, const Dims& shape) {
@@ -26,15 +27,18 @@ void strided_map(const typename In::storage* a, const Dims& a_strides, const typ
   const int64_t inner = w.shape.back(), total = w.size();
   if (total == 0) return;
   const int64_t rows = total / inner, sa = w.strides[0][nd - 1], sb = w.strides[1][nd - 1], so = w.strides[2][nd - 1];
+  // few long rows (a compact array is one row): split each row into chunks, so that threads share the work
+  const int64_t chunks = rows >= 64 ? 1 : std::max<int64_t>(1, inner / kGrain), piece = (inner + chunks - 1) / chunks;
 #pragma omp parallel for if (total >= kGrain && omp_get_max_threads() > 1)
-  for (int64_t r = 0; r < rows; ++r) {
+  for (int64_t unit = 0; unit < rows * chunks; ++unit) {
+    const int64_t r = unit / chunks, lo = (unit % chunks) * piece, hi = std::min(inner, lo + piece);
     int64_t rem = r, oa = 0, ob = 0, oo = 0;
     for (int d = nd - 2; d >= 0; --d) {
       const int64_t i = rem % w.shape[d];
       rem /= w.shape[d];
       oa += i * w.strides[0][d], ob += i * w.strides[1][d], oo += i * w.strides[2][d];
     }
-    for (int64_t j = 0; j < inner; ++j)
+    for (int64_t j = lo; j < hi; ++j)
       out[oo + j * so] = Out::store(apply_op<OP, float>(In::load(a[oa + j * sa]), In::load(b[ob + j * sb])));
   }
 }
