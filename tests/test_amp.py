@@ -112,6 +112,9 @@ def test_mixed_dtypes_promote_like_numpy(device_name):
     assert (h + dl.Tensor(np.ones(3), device=device_name)).dtype == "float32"
     assert (h + dl.Tensor(np.ones(3), device=device_name, dtype="float16")).dtype == "float32"
     assert (h * 3.0).dtype == "bfloat16"
+    exact = dl.Tensor(np.full((3, 2), 1 + 2.0 ** -30), device=device_name, dtype="float64")
+    product = h @ exact
+    assert product.dtype == "float64" and product.numpy()[0, 0] == 3 * (1 + 2.0 ** -30)  # no float32 in between
 
 
 @pytest.mark.parametrize("dtype", HALVES)

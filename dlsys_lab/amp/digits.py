@@ -33,6 +33,11 @@ class AmpRun:
     zero_grad_fraction: list[float] = field(default_factory=list)  # per step: share of weight-gradient entries == 0
     skipped_steps: int = 0
     scales: list[float] = field(default_factory=list)  # the GradScaler's scale after each update
+    losses: list[float] = field(default_factory=list)  # per step, without loss_weight
+
+    def final_loss(self, last: int = 10) -> float:
+        """The mean training loss of the last `last` steps."""
+        return float(np.mean(self.losses[-last:]))
 
 
 def precision_context(precision: str):
@@ -65,6 +70,7 @@ def train_digits(precision: str = "float32", epochs: int = 3, device=None, seed:
         for x, y in loader:
             with precision_context(precision):
                 loss = loss_fn(model(x), y) * loss_weight
+            run.losses.append(loss.item() / loss_weight)
             optimizer.zero_grad()
             grad_scaler.scale(loss).backward()
             zeros = sum(int((p.grad.numpy() == 0).sum()) for p in weights)
@@ -109,6 +115,7 @@ def train_digits_torch(precision: str = "float32", epochs: int = 3, seed: int = 
             with cast():
                 loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(x.numpy())),
                                                          torch.from_numpy(y.numpy()).long())
+            run.losses.append(loss.item())
             optimizer.zero_grad()
             scaler.scale(loss).backward()
             scaler.step(optimizer)

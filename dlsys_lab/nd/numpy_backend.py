@@ -49,8 +49,9 @@ class NumpyBackend:
 
     def matmul(self, a, b):
         if a.dtype.itemsize == 2 or b.dtype.itemsize == 2:  # a half: widen, accumulate in float32, round once
-            out = np.result_type(a.dtype, b.dtype)
-            return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(out)
+            out = np.result_type(a.dtype, b.dtype)  # float64 with a float64 operand, else the half or float32
+            wide = np.float64 if out == np.float64 else np.float32
+            return np.matmul(a.astype(wide), b.astype(wide)).astype(out)
         return np.matmul(a, b)
 
     def eq(self, a, b):
