@@ -5,6 +5,7 @@ IQRs and each variant's ratio to its own float32 step, all from one run. Also a 
 dlsys_lab's half kernels widen to float32 and round back (no native bf16 arithmetic is used), so they can only add
 conversion work; torch's bf16 matmul goes to oneDNN, which uses AVX512-BF16 or AMX where the CPU has them.
 Usage: python bench/mixed_precision.py [--width 256] [--batch 32] [--rounds 7] [--repeat 5] [--matmul 1024]
+       [--threads N]  (one thread gives steadier figures on a shared machine)
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import argparse
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 import dlsys_lab as dl
 from dlsys_lab.amp.speed import dl_step, interleaved, machine_line, table, torch_step
@@ -57,7 +59,11 @@ def main(argv=None) -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--matmul", type=int, default=1024)
+    parser.add_argument("--threads", type=int, default=None, help="threads for torch, our kernels and BLAS")
     args = parser.parse_args(argv)
+    if args.threads:  # torch's OpenMP (which our kernels share) and NumPy's BLAS
+        torch.set_num_threads(args.threads)
+        threadpool_limits(args.threads)
     devices = [d for d in ("numpy", "cpu") if dl.device(d).available()]
     print(machine_line())
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, ATen CPU capability "
