@@ -15,7 +15,7 @@ __all__ = ["Tensor", "Device", "device", "default_device", "all_devices", "grad"
 
 # Subpackages loaded on first use (dl.nn, dl.memory, ...), so `import dlsys_lab` stays light for the command line.
 _SUBPACKAGES = ("nn", "optim", "data", "models", "bench", "profiler", "memory", "sched", "hardware", "hpo", "uq", "workflow",
-               "export", "quant", "prune", "serve", "fusion", "dsl")
+               "export", "quant", "prune", "serve", "fusion", "dsl", "amp")
 
 
 def __getattr__(name):

@@ -67,7 +67,7 @@ def test_shape_errors_name_the_shapes(make, message):
 
 
 def test_unsupported_dtype_lists_the_supported_ones():
-    with pytest.raises(ValueError, match=r"dtype 'int32' is not supported; use one of \('float32', 'float64'\)"):
+    with pytest.raises(ValueError, match=r"dtype 'int32' is not supported; use one of \('float32', 'float64', 'bfloat16', 'float16'\)"):
         dl.Tensor([1, 2], dtype="int32")
 
 

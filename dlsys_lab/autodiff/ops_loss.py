@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .autocast import float32_input
 from .mode import GRAD_MODE
 from .op import Op
 from .ops_elementwise import constant
@@ -61,6 +62,7 @@ def cross_entropy(logits: Tensor, labels) -> Tensor:
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy: logits must be (N, C), got shape {logits.shape}")
     n, c = logits.shape
+    logits = float32_input(logits)  # under dl.amp.autocast the loss runs in float32
     targets = one_hot(labels, c, logits)
     if targets.shape[0] != n:
         raise ValueError(f"cross_entropy: logits {logits.shape} and labels ({targets.shape[0]},) differ in N")

@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+from .autocast import AUTOCAST, autocast_matmul
 from .op import Op
 from .ops_elementwise import as_tensor
 from .tensor import Tensor
@@ -36,6 +37,8 @@ def matmul(a: Tensor, b) -> Tensor:
     if inner_a != inner_b:
         raise ValueError(f"matmul: shapes {a_shape} and {b_shape} do not align ({inner_a} != {inner_b})")
     if len(a_shape) >= 2 and len(b_shape) >= 2:
+        if AUTOCAST.dtype is not None:  # inside dl.amp.autocast: the product in low precision
+            return autocast_matmul(a, b)
         return _MATMUL(a, b)
     row = a.reshape((1,) + a_shape) if len(a_shape) == 1 else a
     col = b.reshape(b_shape + (1,)) if len(b_shape) == 1 else b

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ..nd.shapes import keepdims_shape, normalize_axes
+from .autocast import float32_input
 from .op import Op
 from .ops_elementwise import constant
 from .tensor import Tensor
@@ -103,7 +104,8 @@ def reduce_max(a: Tensor, axes=None, keepdims: bool = False) -> Tensor:
 
 
 def logsumexp(a: Tensor, axes=None, keepdims: bool = False) -> Tensor:
-    """log(sum(exp(a))) over axes, stable for large inputs."""
+    """log(sum(exp(a))) over axes, stable for large inputs (in float32 under dl.amp.autocast)."""
+    a = float32_input(a)
     return LogSumExp(normalize_axes(axes, a.ndim, "logsumexp"), keepdims)(a)
 
 

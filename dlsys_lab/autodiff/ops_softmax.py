@@ -5,6 +5,7 @@ score arrays are a Transformer's largest, uses this fused version. Masked (-inf)
 """
 from __future__ import annotations
 
+from .autocast import float32_input
 from .op import Op
 from .tensor import Tensor
 
@@ -28,4 +29,4 @@ def softmax_fused(x: Tensor, axis: int = -1) -> Tensor:
     """exp(x) normalized to sum 1 along axis, in one op (the same values as dl.ops.softmax)."""
     if not -x.ndim <= axis < x.ndim:
         raise ValueError(f"softmax: axis {axis} is out of range for shape {x.shape}")
-    return Softmax(axis % x.ndim)(x)
+    return Softmax(axis % x.ndim)(float32_input(x))  # float32 under dl.amp.autocast

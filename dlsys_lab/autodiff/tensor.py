@@ -10,6 +10,7 @@ import numbers
 import numpy as np
 
 from ..nd.backend import DTYPES
+from ..nd.dtypes import numpy_dtype
 from ..nd.device import Device, default_device
 from ..nd.device import device as _device
 
@@ -44,7 +45,7 @@ class Tensor:
         host = np.asarray(array)
         if dtype is None:  # keep a floating array's precision; everything else becomes float32
             dtype = host.dtype.name if host.dtype.name in DTYPES else "float32"
-        host = np.asarray(host, dtype=_check_dtype(dtype))
+        host = np.asarray(host, dtype=numpy_dtype(_check_dtype(dtype)))
         if not host.flags.c_contiguous:
             host = np.array(host, order="C")
         nd = dev.backend
@@ -60,7 +61,7 @@ class Tensor:
 
     @property
     def dtype(self) -> str:
-        """'float32' or 'float64'."""
+        """'float32', 'float64', 'bfloat16' or 'float16'."""
         return self.backend.dtype(self.data)
 
     @property
@@ -105,7 +106,7 @@ class Tensor:
         return _sh.to_device(self, target)
 
     def astype(self, dtype: str) -> "Tensor":
-        """The values converted to dtype ('float32' or 'float64'), differentiably."""
+        """The values converted to dtype (one of DTYPES), differentiably."""
         return self if dtype == self.dtype else _ew.astype(self, _check_dtype(dtype))
 
     def backward(self, out_grad: "Tensor | None" = None, create_graph: bool = False) -> None:

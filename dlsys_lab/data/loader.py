@@ -6,10 +6,12 @@ worker processes (workers.py) the same batches arrive in the same order, only lo
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
 from ..autodiff.tensor import Tensor
+from ..profiler import spans
 from .dataset import Dataset, TensorDataset
 
 
@@ -58,6 +60,11 @@ class DataLoader:
         # END LAB lab03_nn
 
     def _collate(self, indices):
+        if spans.active():  # a dl.profile() is on: the time the loop waits for this batch is a span of it
+            start = time.perf_counter_ns()
+            batch = self._tensors(collate_columns(self.dataset, indices))
+            spans.record(spans.DATA_WAIT, start, time.perf_counter_ns())
+            return batch
         return self._tensors(collate_columns(self.dataset, indices))
 
     def _tensors(self, columns):

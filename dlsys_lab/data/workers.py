@@ -13,6 +13,7 @@ import pickle
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 
+from ..profiler.spans import timed_batches
 from .loader import DataLoader, collate_columns
 
 _dataset = None  # in a worker process: its copy of the dataset
@@ -43,6 +44,10 @@ class WorkerDataLoader(DataLoader):
         return list(DataLoader.__iter__(plan))
 
     def __iter__(self):
+        # the wait for each batch (the workers' start included) is a span of an active dl.profile()
+        return timed_batches(self._load_batches())
+
+    def _load_batches(self):
         batches = self._index_batches()
         try:
             pickle.dumps(self.dataset)

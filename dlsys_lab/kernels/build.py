@@ -19,7 +19,7 @@ from pathlib import Path
 
 KERNELS_DIR = Path(__file__).resolve().parent
 SOURCES = {
-    "cpu": ["cpu/ndarray_cpu.cpp", "cpu/elementwise.cpp", "cpu/matmul.cpp", "cpu/qmatmul.cpp"],
+    "cpu": ["cpu/ndarray_cpu.cpp", "cpu/elementwise.cpp", "cpu/matmul.cpp", "cpu/qmatmul.cpp", "cpu/half_ops.cpp"],
     "cuda": ["cuda/bindings.cpp", "cuda/ndarray_cuda.cu"],
 }
 BASE_CXX_FLAGS = ["-O3", "-fopenmp"]  # the C++ standard is torch's own

@@ -12,7 +12,7 @@ import numpy as np
 
 Array = Any  # the backend's own array type
 Shape = tuple[int, ...]
-DTYPES = ("float32", "float64")
+DTYPES = ("float32", "float64", "bfloat16", "float16")  # halves: 16-bit storage, float32 compute (dtypes.py)
 
 
 class Backend(Protocol):
@@ -30,7 +30,7 @@ class Backend(Protocol):
     def full(self, shape: Shape, value: float, dtype: str) -> Array: """A new array filled with value."""
     def astype(self, a: Array, dtype: str) -> Array: """`a` converted to dtype."""
     def shape(self, a: Array) -> Shape: """The shape of `a` as a tuple."""
-    def dtype(self, a: Array) -> str: """'float32' or 'float64'."""
+    def dtype(self, a: Array) -> str: """'float32', 'float64', 'bfloat16' or 'float16'."""
 
     # elementwise, with broadcasting; b may be a Python scalar -------------------------------
     def add(self, a: Array, b: Array | float) -> Array: ...

@@ -12,9 +12,11 @@ import numpy as np
 import torch
 
 from ..kernels.inline import registered_step, run_registered
+from .dtypes import is_half, numpy_dtype, promote
 from .ndarray import NDArray, broadcast_shapes, compact_strides
 
-_TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+_TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16,
+                 "float16": torch.float16}
 _INPLACE_OPS = frozenset(("add", "sub", "mul", "div", "maximum"))
 
 
@@ -82,15 +84,28 @@ class StridedBackend:
     def _same_dtype(self, a, b):
         if a.storage.dtype == b.storage.dtype:
             return a, b
-        return self.astype(a, "float64"), self.astype(b, "float64")  # NumPy's promotion
+        dtype = promote(a.dtype, b.dtype)  # NumPy's promotion
+        return self.astype(a, dtype), self.astype(b, dtype)
+
+    def _check_dtype(self, dtype):
+        if dtype not in _TORCH_DTYPES or (is_half(dtype) and self.torch_device != "cpu"):
+            where = "" if dtype not in _TORCH_DTYPES else f" on device '{self.name}'"
+            raise TypeError(f"dtype {dtype!r} is not supported{where}; use one of "
+                            f"{[d for d in _TORCH_DTYPES if self.torch_device == 'cpu' or not is_half(d)]}")
+        return dtype
 
     # conversion and creation ------------------------------------------------------------
     def from_numpy(self, a):
         a = np.asarray(a)
-        if a.dtype.char not in "fd":  # float32, float64
+        if a.dtype.name not in _TORCH_DTYPES:
             raise TypeError(f"arrays of dtype {a.dtype} are not supported on device '{self.name}'; "
                             f"convert with .astype('float32') or .astype('float64') first")
-        flat = torch.from_numpy(np.array(a, order="C", copy=True).reshape(-1))
+        self._check_dtype(a.dtype.name)
+        flat = np.array(a, order="C", copy=True).reshape(-1)
+        if a.dtype.name == "bfloat16":  # torch reads no ml_dtypes array: hand it the bits
+            flat = torch.from_numpy(flat.view(np.int16)).view(torch.bfloat16)
+        else:
+            flat = torch.from_numpy(flat)
         return self._new(flat if self.torch_device == "cpu" else flat.to(self.torch_device), a.shape)
 
     def to_numpy(self, a):
@@ -99,21 +114,24 @@ class StridedBackend:
         flat = a.storage
         if a.offset or flat.numel() != a.size:  # (slicing a torch tensor costs more than the rest)
             flat = flat[a.offset:a.offset + a.size]
-        return (flat if self.torch_device == "cpu" else flat.cpu()).numpy().reshape(a.shape)
+        flat = flat if self.torch_device == "cpu" else flat.cpu()
+        if flat.dtype == torch.bfloat16:
+            return flat.view(torch.int16).numpy().view(numpy_dtype("bfloat16")).reshape(a.shape)
+        return flat.numpy().reshape(a.shape)
 
     def full(self, shape, value, dtype):
-        if dtype not in _TORCH_DTYPES:
-            raise TypeError(f"dtype {dtype!r} is not supported; use 'float32' or 'float64'")
+        self._check_dtype(dtype)
         shape = tuple(shape)
         storage = torch.full((math.prod(shape),), float(value), dtype=_TORCH_DTYPES[dtype], device=self.torch_device)
         return self._new(storage, shape)
 
     def astype(self, a, dtype):
         self._check(a)
-        if dtype not in _TORCH_DTYPES:
-            raise TypeError(f"dtype {dtype!r} is not supported; use 'float32' or 'float64'")
+        self._check_dtype(dtype)
         if a.dtype == dtype:
             return a
+        if is_half(dtype) or is_half(a.dtype):  # float32 in between, rounded once (half_ops.cpp)
+            return self._new(self.ext.cast_to(a.storage, a.shape, a.strides, a.offset, dtype), a.shape)
         return self._new(self.ext.cast(a.storage, a.shape, a.strides, a.offset, dtype == "float64"), a.shape)
 
     def shape(self, a):

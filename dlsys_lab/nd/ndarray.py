@@ -12,8 +12,8 @@ from .shapes import broadcast_shapes, compact_strides, permutation
 
 __all__ = ["NDArray", "broadcast_shapes", "compact_strides"]
 
-DTYPE_NAMES = {"torch.float32": "float32", "torch.float64": "float64"}
-ITEMSIZE = {"float32": 4, "float64": 8}
+DTYPE_NAMES = {"torch.float32": "float32", "torch.float64": "float64", "torch.bfloat16": "bfloat16",
+               "torch.float16": "float16"}
 
 
 class NDArray:
@@ -27,7 +27,7 @@ class NDArray:
     # properties -----------------------------------------------------------------------------
     @property
     def dtype(self) -> str:
-        """'float32' or 'float64'."""
+        """'float32', 'float64', 'bfloat16' or 'float16'."""
         return DTYPE_NAMES[str(self.storage.dtype)]
 
     @property

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided as _np_as_strided
 
+from .dtypes import numpy_dtype
+
 
 class NumpyBackend:
     """The backend protocol implemented with plain NumPy arrays."""
@@ -23,10 +25,10 @@ class NumpyBackend:
         return a
 
     def full(self, shape, value, dtype):
-        return np.full(shape, value, dtype=dtype)
+        return np.full(shape, value, dtype=numpy_dtype(dtype))
 
     def astype(self, a, dtype):
-        return a.astype(dtype, copy=False)
+        return a.astype(numpy_dtype(dtype), copy=False)
 
     def shape(self, a):
         return a.shape
@@ -44,7 +46,13 @@ class NumpyBackend:
     log = staticmethod(np.log)
     tanh = staticmethod(np.tanh)
     sqrt = staticmethod(np.sqrt)
-    matmul = staticmethod(np.matmul)
+
+    def matmul(self, a, b):
+        if a.dtype.itemsize == 2 or b.dtype.itemsize == 2:  # a half: widen, accumulate in float32, round once
+            out = np.result_type(a.dtype, b.dtype)  # float64 with a float64 operand, else the half or float32
+            wide = np.float64 if out == np.float64 else np.float32
+            return np.matmul(a.astype(wide), b.astype(wide)).astype(out)
+        return np.matmul(a, b)
 
     def eq(self, a, b):
         return (a == b).astype(a.dtype)
@@ -78,6 +86,8 @@ class NumpyBackend:
 
     def sigmoid(self, a):
         # 0.5 * (1 + tanh(a / 2)) never overflows, unlike 1 / (1 + exp(-a)).
+        if a.dtype.itemsize == 2:  # a half: one rounding of the float32 result, not one per step
+            return self.sigmoid(a.astype(np.float32)).astype(a.dtype)
         return 0.5 * (1.0 + np.tanh(0.5 * a))
 
     _INPLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide, "maximum": np.maximum}
@@ -88,6 +98,8 @@ class NumpyBackend:
         self._INPLACE[op](a, b, out=a)
 
     def sum(self, a, axes, keepdims):
+        if a.dtype.itemsize == 2:  # a half: accumulate in float32 (NumPy would add in the half type), round once
+            return a.sum(axis=axes, keepdims=keepdims, dtype=np.float32).astype(a.dtype)
         return a.sum(axis=axes, keepdims=keepdims)
 
     def max(self, a, axes, keepdims):

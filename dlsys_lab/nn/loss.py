@@ -4,6 +4,7 @@ Both average over the batch, like torch's defaults.
 """
 from __future__ import annotations
 
+from ..autodiff.autocast import float32_input
 from ..autodiff.ops_elementwise import as_tensor
 from ..autodiff.ops_loss import cross_entropy
 from ..autodiff.tensor import Tensor
@@ -21,6 +22,7 @@ class MSELoss(Module):
     """Mean squared error between prediction and target of the same shape."""
 
     def forward(self, prediction: Tensor, target) -> Tensor:
+        prediction = float32_input(prediction)  # under dl.amp.autocast the loss runs in float32
         target = as_tensor(target, prediction)
         if prediction.shape != target.shape:
             raise ValueError(f"MSELoss: prediction {prediction.shape} and target {target.shape} differ in shape")

@@ -65,6 +65,10 @@ class Profile:
                           node.device, dtype if dtype is not None else output_info(seed[0], ())[0], nbytes))
         return grads
 
+    def add_span(self, name, phase, start, end):
+        """Record an interval that is not an op call (profiler/spans.py: a DataLoader's wait for a batch)."""
+        self._raw.append((name, phase, start, end, self._depth, (), (), "host", "", 0))
+
     @property
     def events(self) -> list[OpEvent]:
         """The recorded calls in the order they ended (a call made inside another ends first)."""

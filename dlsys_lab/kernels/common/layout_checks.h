@@ -16,8 +16,9 @@ using at::Tensor;
 inline void check_storage(const Tensor& t, const char* name, at::DeviceType device) {
   TORCH_CHECK(t.device().type() == device, name, " is on ", t.device(), "; move it to the ", at::Device(device), " device first");
   TORCH_CHECK(t.dim() == 1 && t.is_contiguous(), name, " must be a flat contiguous storage");
-  TORCH_CHECK(t.scalar_type() == at::kFloat || t.scalar_type() == at::kDouble, name, " has dtype ",
-              t.scalar_type(), "; only float32 and float64 are supported");
+  const auto dtype = t.scalar_type();
+  TORCH_CHECK(dtype == at::kFloat || dtype == at::kDouble || dtype == at::kBFloat16 || dtype == at::kHalf, name,
+              " has dtype ", dtype, "; only float32, float64, bfloat16 and float16 are supported");
 }
 
 inline void check_layout(const Tensor& t, const Dims& shape, const Dims& strides, int64_t offset, const char* name) {

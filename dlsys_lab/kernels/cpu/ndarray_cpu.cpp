@@ -4,6 +4,7 @@
 #include "../common/layout_checks.h"
 #include "../common/ops.h"
 #include "elementwise.h"
+#include "half_ops.h"
 #include "matmul.h"
 #include "qmatmul.h"
 #include "storage_cache.h"
@@ -13,6 +14,8 @@
 #include <sys/mman.h>
 
 #include <cstdlib>
+#include <map>
+#include <string>
 
 namespace dlsys {
 namespace {
@@ -49,6 +52,8 @@ void ewise_into(int op, const c10::optional<Tensor>& a, Dims a_strides, int64_t 
     }
   if (a) check_layout(*a, shape, a_strides, a_offset, "a");
   if (b) check_layout(*b, shape, b_strides, b_offset, "b");
+  if (is_half(out.scalar_type()))
+    return half_ewise_into(op, a, a_strides, a_offset, b, b_strides, b_offset, scalar, out, out_strides, out_offset, shape);
   const Dims zeros(shape.size(), 0);
   AT_DISPATCH_FLOATING_TYPES(out.scalar_type(), "ewise", [&] {
     const scalar_t value = static_cast<scalar_t>(scalar);
@@ -86,6 +91,10 @@ Tensor ewise_flat(int op, const c10::optional<Tensor>& a, int64_t a_offset, cons
   if (a) check_layout(*a, {n}, {1}, a_offset, "a");
   if (b) check_layout(*b, {n}, {1}, b_offset, "b");
   Tensor out = empty_storage(n, first.options());
+  if (is_half(first.scalar_type())) {
+    half_ewise_into(op, a, {a ? 1 : 0}, a_offset, b, {b ? 1 : 0}, b_offset, scalar, out, {1}, 0, {n});
+    return out;
+  }
   AT_DISPATCH_FLOATING_TYPES(first.scalar_type(), "ewise_flat", [&] {
     const scalar_t value = static_cast<scalar_t>(scalar);
     const scalar_t* pa = a ? a->data_ptr<scalar_t>() + a_offset : &value;
@@ -106,6 +115,7 @@ Tensor reduce(int red, const Tensor& a, const Dims& shape, const Dims& strides, 
     TORCH_CHECK(red == SUM, "max of an empty array has no value; reduce over non-empty axes");
     return out.zero_();
   }
+  if (is_half(a.scalar_type())) return half_reduce(red, a, shape, strides, offset, n_kept, out), out;
   AT_DISPATCH_FLOATING_TYPES(a.scalar_type(), "reduce", [&] {
     reduce_trailing(red, a.data_ptr<scalar_t>() + offset, shape, strides, n_kept, out.data_ptr<scalar_t>());
   });
@@ -133,6 +143,8 @@ Tensor matmul_batched(int step, const Tensor& a, const Dims& a_offsets, int64_t 
   }
   const int64_t batch = static_cast<int64_t>(a_offsets.size());
   Tensor out = empty_storage(batch * m * n, a.options());
+  if (is_half(a.scalar_type()))
+    return half_matmul(step, a, a_offsets, a_rs, a_cs, b, b_offsets, b_rs, b_cs, m, n, k, out), out;
   AT_DISPATCH_FLOATING_TYPES(a.scalar_type(), "matmul", [&] {
     for (int64_t i = 0; i < batch; ++i)
       matmul<scalar_t>(step, {a.data_ptr<scalar_t>() + a_offsets[i], a_rs, a_cs},
@@ -171,6 +183,13 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("ewise_into", &ewise_into, "writes op(a, b) into a strided view of out");
   m.def("reduce", &reduce, "sum or max over the trailing dimensions (all but the first n_kept)");
   m.def("cast", &cast, "a compact copy converted to float64 (to_double) or float32");
+  m.def("cast_to", [](const Tensor& a, const Dims& shape, const Dims& strides, int64_t offset, const std::string& dtype) {
+    static const std::map<std::string, at::ScalarType> names = {
+        {"float32", at::kFloat}, {"float64", at::kDouble}, {"bfloat16", at::kBFloat16}, {"float16", at::kHalf}};
+    const auto it = names.find(dtype);
+    TORCH_CHECK(it != names.end(), "cast_to: unknown dtype ", dtype);
+    return cast_to(a, shape, strides, offset, it->second);
+  }, "a compact copy converted to dtype, to or from bfloat16/float16 (float32 arithmetic, rounded once)");
   m.def("matmul", &matmul_batched, "batched strided matmul with the chosen optimization step");
   m.def("matmul_int8", &matmul_int8_nt, "int32 A @ B^T of compact int8 matrices A (M x K) and B (N x K)");
   m.def("num_threads", [] { return omp_get_max_threads(); }, "OpenMP threads the kernels use");
