@@ -16,7 +16,7 @@ class Profile:
     """Records op calls while active; read `events`, `table()` and `export_chrome_trace()` after the block."""
 
     def __init__(self):
-        self._raw: list[tuple] = []  # cheap tuples while recording (the op's class, not its name); OpEvents when read
+        self._raw: list[tuple] = []  # cheap tuples while recording (an op's class or a span's name); OpEvents when read
         self._events: list[OpEvent] = []
         self._depth = 0
         self._phase = "forward"
@@ -67,15 +67,16 @@ class Profile:
 
     def add_span(self, name, phase, start, end):
         """Record an interval that is not an op call (profiler/spans.py: a DataLoader's wait for a batch)."""
-        self._raw.append((name, phase, start, end, self._depth, (), (), "host", "", 0))
+        self._raw.append((name, "", phase, start, end, self._depth, (), (), "host", "", 0))
 
     @property
     def events(self) -> list[OpEvent]:
         """The recorded calls in the order they ended (a call made inside another ends first)."""
         if len(self._events) != len(self._raw):
-            self._events = [OpEvent(op.__name__ + suffix, phase, start, end, depth, shapes, out_shape, dtype_name(dtype),
-                                    str(device), nbytes, self._thread)
-                            for op, suffix, phase, start, end, depth, shapes, out_shape, device, dtype, nbytes in self._raw]
+            self._events = [OpEvent(_name(what) + suffix, phase, start, end, depth, shapes, out_shape,
+                                    dtype_name(dtype), str(device), nbytes, self._thread)
+                            for what, suffix, phase, start, end, depth, shapes, out_shape, device, dtype, nbytes
+                            in self._raw]
         return self._events
 
     # reading the results ---------------------------------------------------------------------
@@ -96,6 +97,11 @@ class Profile:
     def export_chrome_trace(self, path) -> None:
         """Write the trace JSON to `path`; open it at ui.perfetto.dev or chrome://tracing."""
         write_chrome_trace(self.events, path)
+
+
+def _name(what) -> str:
+    """An event's name from what the recorder kept: an op's class, or a span's name."""
+    return what if isinstance(what, str) else what.__name__
 
 
 def profile() -> Profile:

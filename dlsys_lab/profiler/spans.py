@@ -14,12 +14,12 @@ DATA_WAIT = "DataLoader.wait"  # the name of the span of a training loop waiting
 
 def active() -> bool:
     """True when a recorder that takes spans (dl.profile()) is on."""
-    return getattr(OP_HOOK.recorder, "add_span", None) is not None
+    return getattr(OP_HOOK.profiler, "add_span", None) is not None
 
 
 def record(name: str, start_ns: int, end_ns: int, phase: str = "data") -> None:
     """Add one span (perf_counter_ns times) to the active profile; nothing when none is active."""
-    add = getattr(OP_HOOK.recorder, "add_span", None)
+    add = getattr(OP_HOOK.profiler, "add_span", None)
     if add is not None:
         add(name, phase, start_ns, end_ns)
 
