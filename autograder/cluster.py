@@ -60,7 +60,7 @@ def bundle(task: dict) -> dict:
 
 def grade_remote(task: dict, run_id: str, package: bytes, warm_modules: list[str]) -> dict:
     """Run on a Dask worker: unpack the task into a private folder and grade it in this thread's warm worker."""
-    from autograder import launcher, pool, sandbox
+    from autograder import launcher, sandbox
     run = _run(run_id, package)
     folder = Path(tempfile.mkdtemp(prefix="task-", dir=run["folder"]))
     try:
@@ -73,7 +73,9 @@ def grade_remote(task: dict, run_id: str, package: bytes, warm_modules: list[str
                      conf=launcher.conf_fields(sandbox.default_confinement(0, run["package"])))
         worker = _thread_worker(run_id, run, warm_modules)
         result = worker.grade(local)
-        if result.pop("restart", False):
+        if result.pop("restart", False):             # as pool.grade_all: the next task gets a fresh worker
+            with _RUNS_LOCK:
+                run["workers"].remove(worker)
             worker.kill()
             _LOCAL.workers.pop(run_id, None)
         return result
@@ -88,9 +90,10 @@ def _run(run_id: str, package: bytes) -> dict:
             folder = Path(tempfile.mkdtemp(prefix="dlsys-cluster-"))
             os.chmod(folder, 0o755)                       # the sandbox's uid reads the edition
             edition = folder / "edition"
-            with tarfile.open(fileobj=io.BytesIO(package), mode="r:gz") as tar:
-                tar.extractall(edition, filter="data")
-            _RUNS[run_id] = {"folder": str(folder), "package": str(edition), "workers": []}
+            if package:
+                with tarfile.open(fileobj=io.BytesIO(package), mode="r:gz") as tar:
+                    tar.extractall(edition, filter="data")
+            _RUNS[run_id] = {"folder": str(folder), "package": str(edition) if package else None, "workers": []}
         return _RUNS[run_id]
 
 
@@ -128,8 +131,12 @@ def grade_all(tasks: list[dict], address: str, warm_modules: list[str], on_done=
                           "with `dask worker ADDRESS`") from None
     results: dict[str, dict] = {}
     with client:
-        if not client.scheduler_info()["workers"]:
+        try:
             client.wait_for_workers(1, timeout=60)
+        except TimeoutError:
+            from autograder.course import CourseError
+            raise CourseError(f"the Dask scheduler at {address} has no workers; start some with "
+                              f"`dask worker {address}`") from None
         package = client.scatter(pack_folder(package_dir), broadcast=True, hash=False) if package_dir else b""
         futures = {client.submit(grade_remote, bundle(task), run_id, package, warm_modules, pure=False,
                                  key=f"dlsys-grade-{task['task_id']}-{run_id}"): task["task_id"] for task in tasks}

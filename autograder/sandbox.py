@@ -1,8 +1,9 @@
 """Confinement of the process that runs student code. Linux only; needs root (given up before any student
-code runs), or unprivileged user namespaces (the sandbox without root: autograder/rootless.py). Each sandbox is a fresh PID namespace whose init reaps and, when it ends, takes every process of
-the namespace with it; its filesystem is an allow-list (a tmpfs root with read-only binds of the Python
-installation, /usr, the dlsys_lab package and a few /etc files); no network; a throwaway uid; a whitelisted
-environment; keyring system calls blocked by seccomp; resource limits."""
+code runs), or unprivileged user namespaces (the sandbox without root: autograder/rootless.py). Each sandbox
+is a fresh PID namespace whose init reaps and, when it ends, takes every process of the namespace with it;
+its filesystem is an allow-list (a tmpfs root with read-only binds of the Python installation, /usr, the
+dlsys_lab package and a few /etc files); no network; a throwaway uid (without root: no capabilities); a
+whitelisted environment; keyring system calls blocked by seccomp; resource limits."""
 from __future__ import annotations
 
 import ctypes

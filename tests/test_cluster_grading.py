@@ -101,7 +101,8 @@ def grade_killing_a_worker(command: list[str], address: str, pids: dict[str, int
 def test_cluster_grading_equals_local_grading(courses):
     local, cluster, *_ = courses
     expected = outputs(local)
-    assert b"honest,lab01_models,20.0" in expected["grades.csv"] and b"slow,lab01_models,20.0" in expected["grades.csv"]
+    for full_marks in (b"honest,lab01_models,20.0", b"slow,lab01_models,20.0"):
+        assert full_marks in expected["grades.csv"]
     assert 0 < float(expected["grades.csv"].decode().split("partial,lab01_models,")[1].split(",")[0]) < 20
     assert outputs(cluster) == expected
     assert gradebook_scores(cluster) == gradebook_scores(local)
