@@ -55,9 +55,13 @@ def compare_cluster(submissions: int, repeat: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as temp:
         root = make_course(Path(temp), submissions)
         with local_cluster(2, env) as (address, _):
+            csv = root / "grades" / LAB / "grades.csv"
             for _ in range(repeat):
                 times["local"].append(timed(grade + ["--jobs", "2"], cwd=root))
+                local = csv.read_bytes()
                 times["cluster"].append(timed(grade + ["--cluster", address], cwd=root))
+                if csv.read_bytes() != local or local.count(b",20.0,20.0,ok,") != submissions:
+                    raise SystemExit("the cluster's grades.csv differs from local grading's (or not all got 20/20)")
     n, load = submissions, os.getloadavg()
     print(f"{n} submissions of {LAB}, {repeat} alternating runs each; seconds per submission (wall, including worker "
           f"start-up); load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at the end")
