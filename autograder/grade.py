@@ -21,10 +21,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--force", action="store_true", help="regrade unchanged submissions too")
     parser.add_argument("--no-sandbox", action="store_true", help="only for notebooks you trust")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--cluster", default="", metavar="ADDRESS", help="a Dask scheduler (tcp://HOST:PORT) whose "
+                        "workers grade the submissions instead of --jobs local workers")
     add_limit_options(parser)
     args = parser.parse_args(argv)
     options = Options(jobs=args.jobs, limits=parse_limits(args), force=args.force,
-                      use_sandbox=not args.no_sandbox, progress=not args.quiet)
+                      use_sandbox=not args.no_sandbox, progress=not args.quiet, cluster=args.cluster)
     try:
         graded = grade_lab(Path.cwd(), args.lab, args.submissions, options)
     except course.CourseError as exc:

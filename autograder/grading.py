@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import cells, course, launcher, pool, report, sandbox, workfolders
+from autograder import cells, cluster, course, launcher, pool, report, sandbox, workfolders
 from autograder.edition import grading_package
 from autograder.protocol import Status, SubmissionResult, Task
 from autograder.submissions import discover
@@ -31,6 +31,7 @@ class Options:
     use_sandbox: bool = True
     progress: bool = True
     package_root: str = ""      # where the sandbox imports dlsys_lab from ("" = the installed package)
+    cluster: str = ""           # a Dask scheduler's address: grade there (autograder/cluster.py), not in a local pool
 
 
 def lab_tests(sources: dict[str, Path]) -> tuple[list[str], float]:
@@ -42,8 +43,8 @@ def lab_tests(sources: dict[str, Path]) -> tuple[list[str], float]:
 def make_tasks(jobs: dict[str, dict[str, Path]], sources: dict[str, Path], options: Options) -> list[Task]:
     """Worker tasks for {task_id: {notebook name: student copy}}."""
     if options.use_sandbox and not sandbox.available():
-        raise course.CourseError("the sandbox needs root on Linux (namespaces, a throwaway uid); run as root, "
-                                 "or pass --no-sandbox for notebooks you trust")
+        raise course.CourseError("the sandbox needs root or unprivileged user namespaces on Linux (`dlsys doctor` "
+                                 "says which); run as root, or pass --no-sandbox for notebooks you trust")
     if options.package_root:
         _refuse_visible_reference()
     conf = launcher.conf_fields(sandbox.default_confinement(0, options.package_root or None))
@@ -68,8 +69,9 @@ def run_tasks(tasks: list[Task], sources: dict[str, Path], options: Options) -> 
     from tqdm import tqdm
     bar = tqdm(total=len(tasks), unit="submission", disable=not options.progress, file=sys.stderr)
     try:
-        return pool.grade_all(tasks, options.jobs, course.imported_modules(sources.values()),
-                              on_done=lambda task_id, result: bar.update(1), package_dir=options.package_root or None)
+        grade_all = cluster.grade_all if options.cluster else pool.grade_all
+        return grade_all(tasks, options.cluster or options.jobs, course.imported_modules(sources.values()),
+                         on_done=lambda task_id, result: bar.update(1), package_dir=options.package_root or None)
     finally:
         bar.close()
 

@@ -125,7 +125,7 @@ def _outer(read_fd: int, write_fd: int, request: SandboxStart, files: dict[str, 
         sandbox.die_with_parent()
         student_side.close_other_fds([read_fd, write_fd])
         if request.sandbox:
-            sandbox.enter_namespaces()
+            sandbox.enter_namespaces(uid)
         status_r, status_w = os.pipe()
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
         init = os.fork()

@@ -20,7 +20,7 @@ from autograder.zygote import read_frame, write_frame
 
 BASE_UID = 61000
 UID_SLOTS = 4096
-UID_LOCKS = os.path.join(tempfile.gettempdir(), "dlsys-grader-uids")
+UID_LOCKS = os.path.join(tempfile.gettempdir(), "dlsys-grader-uids" + (f"-{os.geteuid()}" if os.geteuid() else ""))
 # the grader's variables a worker (the trusted judge) keeps; student code gets even fewer (sandbox.sandbox_env)
 WORKER_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "TMPDIR",
               *PASSED_ENV)

@@ -1,8 +1,9 @@
 """Confinement of the process that runs student code. Linux only; needs root (given up before any student
-code runs). Each sandbox is a fresh PID namespace whose init reaps and, when it ends, takes every process of
-the namespace with it; its filesystem is an allow-list (a tmpfs root with read-only binds of the Python
-installation, /usr, the dlsys_lab package and a few /etc files); no network; a throwaway uid; a whitelisted
-environment; keyring system calls blocked by seccomp; resource limits."""
+code runs), or unprivileged user namespaces (the sandbox without root: autograder/rootless.py). Each sandbox
+is a fresh PID namespace whose init reaps and, when it ends, takes every process of the namespace with it;
+its filesystem is an allow-list (a tmpfs root with read-only binds of the Python installation, /usr, the
+dlsys_lab package and a few /etc files); no network; a throwaway uid (without root: no capabilities); a
+whitelisted environment; keyring system calls blocked by seccomp; resource limits."""
 from __future__ import annotations
 
 import ctypes
@@ -55,9 +56,16 @@ class Confinement:
 
 
 def available() -> bool:
-    """True when this process can build the sandbox (Linux, root, a known architecture)."""
-    return (os.name == "posix" and os.geteuid() == 0 and Path("/proc/self/ns/pid").exists()
-            and platform.machine() in KEYRING_SYSCALLS)
+    """True when this process can build a sandbox (Linux, a known architecture, root or user namespaces)."""
+    return kind() != ""
+
+
+def kind() -> str:
+    """Which sandbox this process gets: "root", "rootless" (an unprivileged user namespace) or "" (none)."""
+    if not (os.name == "posix" and Path("/proc/self/ns/pid").exists() and platform.machine() in KEYRING_SYSCALLS):
+        return ""
+    from autograder import rootless
+    return "root" if os.geteuid() == 0 else "rootless" if rootless.userns_available() else ""
 
 
 def installed_package_root() -> str:
@@ -102,8 +110,12 @@ def _mount(libc, source, target, fstype, flags, data=None) -> None:
     _check(libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
 
 
-def enter_namespaces() -> None:
-    """New mount, network, IPC, UTS and PID namespaces; the next fork is the PID namespace's init."""
+def enter_namespaces(uid: int | None = None) -> None:
+    """New mount, network, IPC, UTS and PID namespaces (and a user namespace mapping uid to the grader's, without
+    root); the next fork is the PID namespace's init."""
+    from autograder import rootless
+    if rootless.active():
+        return rootless.enter_namespaces(uid)
     _check(_libc().unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID), "unshare")
 
 
@@ -134,7 +146,7 @@ def build_root(conf: Confinement, limits: Limits, files: dict[str, bytes]) -> No
             os.makedirs(os.path.dirname(here), exist_ok=True)
             Path(here).touch()
         _mount(libc, f"/proc/self/fd/{fds[target]}", here, None, MS_BIND | MS_REC)
-        _mount(libc, None, here, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        _mount(libc, None, here, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | _kept_flags(here))
     for fd in fds.values():
         os.close(fd)
     _make_dev(libc, new, limits)
@@ -150,6 +162,19 @@ def build_root(conf: Confinement, limits: Limits, files: dict[str, bytes]) -> No
     os.rmdir("/.old")
     os.chown(OUTPUT_DIR, conf.uid, conf.uid)
     _write_files(files, conf.uid)
+    for path in ("/dev", "/"):     # without root the sandbox uid owns these tmpfs roots: read-only for both
+        _mount(libc, None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | _kept_flags(path))
+    from autograder import rootless
+    if rootless.active():
+        rootless.forbid_nested_namespaces()
+
+
+def _kept_flags(path: str) -> int:
+    """The noexec and atime flags of the mount at path: a remount must repeat them (a user namespace cannot change
+    the flags of a mount it inherited)."""
+    flags = os.statvfs(path).f_flag
+    return sum(ms for st, ms in ((os.ST_NOEXEC, 8), (os.ST_NOATIME, 1024), (os.ST_NODIRATIME, 2048),
+                                 (os.ST_RELATIME, 1 << 21)) if flags & st)
 
 
 def _binds(conf: Confinement) -> dict[str, str]:
@@ -192,9 +217,14 @@ def drop_privileges(conf: Confinement, limits: Limits) -> None:
     libc = _libc()
     _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(no_new_privs)")
     block_keyrings()
-    os.setgroups([])
+    from autograder import rootless
+    without_root = rootless.active()
+    if not without_root:           # without root the groups are fixed (setgroups is denied in the namespace)
+        os.setgroups([])
     os.setresgid(conf.uid, conf.uid, conf.uid)
     os.setresuid(conf.uid, conf.uid, conf.uid)
+    if without_root:
+        rootless.drop_capabilities()
     os.environ.clear()
     os.environ.update(sandbox_env())
     use_package_root(conf)
@@ -258,7 +288,10 @@ def die_with_parent() -> None:
 
 def kill_uid(uid: int) -> None:
     """SIGKILL every process that runs under uid, whatever its state (a zombie leader may still have live
-    threads), until only fully dead zombies are left. A belt beside the PID namespace."""
+    threads), until only fully dead zombies are left. A belt beside the PID namespace. Without root there is
+    nothing to sweep: the sandbox uid is an id inside each sandbox's user namespace, the grader's own outside."""
+    if os.geteuid() != 0:
+        return
     for _ in range(50):
         pids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _live_under(p, uid)]
         if not pids:

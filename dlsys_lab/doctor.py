@@ -137,6 +137,21 @@ def check_cntk() -> Finding:
 KERNELS_FIX = "run `make kernels` (see the line above for the cause)"
 
 
+def check_sandbox() -> Finding:
+    """Which grading sandbox `dlsys grade` gets on this machine (autograder/SECURITY.md); instructors only."""
+    try:
+        from autograder import sandbox
+    except ImportError:
+        return Finding("grading sandbox", False, "autograder not importable (a student install)", required=False)
+    kind = sandbox.kind()
+    detail = {"root": "root sandbox (namespaces, a throwaway uid)",
+              "rootless": "sandbox without root (an unprivileged user namespace)"}.get(kind, "none")
+    return Finding("grading sandbox", bool(kind), detail, "" if kind else (
+        "run `dlsys grade` as root, or enable unprivileged user namespaces (sysctl user.max_user_namespaces, "
+        "kernel.apparmor_restrict_unprivileged_userns=0); without either it refuses unless --no-sandbox"),
+        required=False)
+
+
 def cuda_fix(torch_cuda: str | None, gpu_visible: bool) -> str:
     """The fix for a cuda backend that is not usable: building kernels helps only where torch has CUDA and a GPU."""
     if torch_cuda is None:
@@ -172,7 +187,7 @@ def run_checks() -> list[Finding]:
     specs = find_kernel_specs()
     return [check_python(), *(check_framework(d, p) for d, p in FRAMEWORKS.items()), check_keras_backend(),
             check_compiler(), check_ninja(), check_cuda(), *check_kernelspecs(specs), check_mxnet(specs),
-            check_cntk(), *check_backends()]
+            check_cntk(), *check_backends(), check_sandbox()]
 
 
 def render(findings: list[Finding]) -> str:

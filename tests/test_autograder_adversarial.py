@@ -69,10 +69,15 @@ def build_notebook(case: Path, code: str, correct: str):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Grade every case and the honest students in one run; a TCP listener records connection attempts; a
-    secret in the grader's environment and a canary student's feedback are what some cases look for."""
-    course = make_course(tmp_path_factory.mktemp("course"))
-    subs = tmp_path_factory.mktemp("subs")
+    """Grade every case and the honest students in one run (grade_cases)."""
+    yield from grade_cases(tmp_path_factory.mktemp("course"), tmp_path_factory.mktemp("subs"), dlsys)
+
+
+def grade_cases(course_dir: Path, subs: Path, grade):
+    """Write every case and the honest students into subs, grade them with grade(course, *args) (the dlsys command,
+    or another way of running it), yield what the tests read. A TCP listener records connection attempts; a secret in
+    the grader's environment and a canary student's feedback are what some cases look for."""
+    course = make_course(course_dir)
     listener = socket.create_server(("127.0.0.1", 0))
     connections = []
     threading.Thread(target=record_connections, args=(listener, connections), daemon=True).start()
@@ -91,7 +96,7 @@ def graded(tmp_path_factory):
     before = snapshot(subs)
     os.environ["DLSYS_TEST_SECRET_TOKEN"] = canary
     try:
-        result = dlsys(course, "grade", LAB, subs, "--jobs", "2", "--quiet", "--timeout", "15",
+        result = grade(course, "grade", LAB, subs, "--jobs", "2", "--quiet", "--timeout", "15",
                        "--notebook-timeout", "90", "--memory", "1024")
     finally:
         del os.environ["DLSYS_TEST_SECRET_TOKEN"]
