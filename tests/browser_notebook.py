@@ -6,7 +6,7 @@ from __future__ import annotations
 # The controls of ipywidgets 8 the course's widgets use, by the class of their root element.
 CONTROLS = ".widget-slider, .widget-dropdown, .widget-text, .widget-toggle-buttons, .widget-play, .widget-checkbox"
 
-TRIES = {"slider": 8}   # moves of one control before its output must have changed
+TRIES = {"slider": 2}   # moves of one control before its output must have changed (move() says which)
 ORDER = ["slider", "dropdown", "toggle-buttons", "checkbox", "text", "play"]   # the order they are moved in
 
 OPEN = """async path => {
@@ -75,14 +75,15 @@ CLOSE = """async () => { const panel = window.jupyterapp.shell.currentWidget;
   await panel.sessionContext.shutdown(); panel.dispose(); }"""
 
 
-def move(page, root, kind: str) -> None:
-    """Move one control the way a student would: a slider a step (back if it is at its end), the next option of a
-    dropdown, a number one larger, another toggle button, the play button, a checkbox."""
+def move(page, root, kind: str, attempt: int = 0) -> None:
+    """Move one control the way a student would: a slider a step (back if it is at its end), then, on a second
+    attempt, to its other end (a step can be below what the output resolves: week 5's registers per thread); the next
+    option of a dropdown, a number one larger, another toggle button, the play button, a checkbox."""
     if kind == "slider":
         handle = root.locator(".noUi-handle").first
         at_end = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
         handle.focus()
-        page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+        page.keyboard.press(("ArrowLeft" if at_end else "ArrowRight") if attempt == 0 else ("Home" if at_end else "End"))
     elif kind == "dropdown":
         select = root.locator("select")
         options = select.locator("option").all_inner_texts()

@@ -128,9 +128,9 @@ def check_widgets(page, index: int, views: int, folder: Path) -> None:
             continue
         root.scroll_into_view_if_needed()
         before = page.evaluate(nb.OUTPUT_STATE, index)
-        tries = nb.TRIES.get(kind, 1)   # a slider's step may be below what the output resolves (registers/thread)
+        tries = nb.TRIES.get(kind, 1)
         for attempt in range(tries):
-            nb.move(page, root, kind)
+            nb.move(page, root, kind, attempt)
             try:
                 page.wait_for_function(f"before => ({nb.OUTPUT_STATE})({index}) !== before", arg=before,
                                        timeout=30_000 if attempt == tries - 1 else 5_000)
