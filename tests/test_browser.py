@@ -1,6 +1,9 @@
 """What students and instructors meet in the browser, in real Chromium (Playwright driving Debian's chromium) against
-the session's `make lab`: a lecture opens unmodified, runs without error or stderr boxes, its widgets render with
-their labels in full and redraw when moved; formgrader lists the labs. Screenshots go to build/screenshots/."""
+the session's `make lab`: every lecture and lab session (found by glob, so a new week's notebooks are included) opens
+unmodified and runs in fast mode without error or stderr boxes, its widgets render with their labels in full and each
+control, moved, changes its output; all of them in one page of one JupyterLab, one after another, each kernel shut
+down after its notebook. nbgrader's Validate button says what `dlsys validate` says; formgrader lists the labs and
+shows a graded submission. Screenshots go to build/screenshots/ (per notebook: build/screenshots/notebooks/)."""
 import importlib.util
 import shutil
 from pathlib import Path
