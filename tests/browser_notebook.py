@@ -23,7 +23,8 @@ KERNEL_IDLE = """path => { const w = window.jupyterapp.shell.currentWidget;
 RUN_ALL = """() => { window.__dlsysRan = false;
   window.jupyterapp.commands.execute('notebook:run-all-cells').then(() => { window.__dlsysRan = true; }); }"""
 
-RAN = """() => window.__dlsysRan && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'
+RAN = """() => window.__dlsysRan
+  && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'
   && !window.jupyterapp.shell.currentWidget.content.widgets.some(c => c.model.type === 'code'
        && c.promptNode?.textContent.includes('*'))"""
 
@@ -68,7 +69,8 @@ OUTPUT_STATE = """index => {
   return parts.join('\\n');
 }"""
 
-CUT_LABELS = """index => [...window.jupyterapp.shell.currentWidget.content.widgets[index].node.querySelectorAll('.widget-label')]
+CUT_LABELS = """index => [...window.jupyterapp.shell.currentWidget.content.widgets[index].node
+  .querySelectorAll('.widget-label')]
   .filter(l => l.offsetParent && l.scrollWidth > l.clientWidth + 1).map(l => l.textContent)"""
 
 CLOSE = """async () => { const panel = window.jupyterapp.shell.currentWidget;
@@ -83,7 +85,8 @@ def move(page, root, kind: str, attempt: int = 0) -> None:
         handle = root.locator(".noUi-handle").first
         at_end = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
         handle.focus()
-        page.keyboard.press(("ArrowLeft" if at_end else "ArrowRight") if attempt == 0 else ("Home" if at_end else "End"))
+        step = "ArrowLeft" if at_end else "ArrowRight"
+        page.keyboard.press(step if attempt == 0 else ("Home" if at_end else "End"))
     elif kind == "dropdown":
         select = root.locator("select")
         options = select.locator("option").all_inner_texts()

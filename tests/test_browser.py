@@ -112,7 +112,8 @@ def test_notebook_runs_clean_and_its_widgets_respond(lab_page, path):
 
 
 def check_widgets(page, index: int, views: int, folder: Path) -> None:
-    """Cell `index`'s `views` widgets rendered, labels in full; each control, moved, changes the output (figure or text)."""
+    """Cell `index`'s `views` widgets rendered, labels in full; each control, moved, changes the output (figure or
+    text)."""
     cell = page.locator(".jp-NotebookPanel:visible .jp-Notebook .jp-Cell").nth(index)
     cell.scroll_into_view_if_needed()
     try:
