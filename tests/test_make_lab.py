@@ -25,7 +25,25 @@ def test_make_lab_serves_jupyterlab_with_the_course_kernels(server):
     config = json.loads(page.split('id="jupyter-config-data" type="application/json">')[1].split("</script>")[0])
     assert config["news"] == {"disabled": True}, "the course's jupyter/ settings turn JupyterLab's news off"
     assert "@jupyterlab/apputils-extension:announcements" in config["disabledExtensions"], "and its pop-up"
-    assert "@jupyter/nbgrader:validate-assignment" in config["disabledExtensions"], "students run `dlsys validate`"
+    assert "@jupyter/nbgrader:validate-assignment" not in config["disabledExtensions"], \
+        "nbgrader's Validate button is on: it runs `dlsys validate` (autograder/validate_button.py)"
+
+
+def test_validate_button_requests_reach_dlsys_validate(server):
+    """The button's requests are answered by autograder/validate_button.py, not nbgrader's `nbgrader validate`."""
+    import urllib.error
+    import urllib.request
+    assert server.get_json("/nbgrader_version?version=" + __import__("nbgrader").__version__)["success"] is True
+    request = urllib.request.Request(server.url("/assignments/validate?path=../outside.ipynb"), method="POST", data=b"")
+    try:
+        urllib.request.urlopen(request, timeout=30)
+        raise AssertionError("a path outside the course was validated")
+    except urllib.error.HTTPError as error:
+        assert error.code == 403, error
+    request = urllib.request.Request(server.url("/assignments/validate?path=no/such.ipynb"), method="POST", data=b"")
+    with urllib.request.urlopen(request, timeout=120) as response:
+        reply = json.load(response)
+    assert reply["success"] is False and "dlsys validate: " in reply["value"] and "not found" in reply["value"], reply
 
 
 def test_terminal_finds_the_course_commands(server):
