@@ -12,7 +12,6 @@ import argparse
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ["OMP_NUM_THREADS"] = "1"  # one thread in this process too, set before torch loads OpenMP
@@ -22,6 +21,7 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).re
 import numpy as np  # noqa: E402
 
 import dlsys_lab as dl  # noqa: E402
+from dlsys_lab.bench import timing  # noqa: E402
 from dlsys_lab.serve import ServerProcess, load_runtime  # noqa: E402
 from dlsys_lab.serve.load import run_load  # noqa: E402
 from dlsys_lab.train_digits import make_mlp  # noqa: E402
@@ -41,13 +41,7 @@ def export_mlp(folder: Path, width: int) -> Path:
 def forward_ms(model: Path, runtime: str, batch: int, inputs: np.ndarray, repeat: int = 200) -> float:
     """Median time of one forward pass in this process, on one thread (what batching can save per request)."""
     run, x = load_runtime(model, runtime, threads=1).run, inputs[:batch]
-    run(x)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run(x)
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times))
+    return 1000 * timing.measure(lambda: run(x), warmup=1, repeat=repeat, number=1).median
 
 
 def measure(model: Path, runtime: str, max_batch: int, args, inputs: np.ndarray):

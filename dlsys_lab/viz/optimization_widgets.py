@@ -2,11 +2,11 @@
 computed once), and a dynamic-batching simulator (arrival rate, max_batch, max_wait -> latency and throughput)."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from dlsys_lab.bench.timing import measure
 from dlsys_lab.viz.style import FULL_LABEL
 
 FLOAT_BITS = 32
@@ -50,13 +50,7 @@ def weight_bytes(model, bits: int) -> int:
 
 def median_ms(run, x, repeat: int = 5) -> float:
     """Median milliseconds of run(x) over `repeat` calls, after one warm-up call."""
-    run(x)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run(x)
-        times.append(time.perf_counter() - start)
-    return 1000.0 * float(np.median(times))
+    return 1000.0 * measure(lambda: run(x), warmup=1, repeat=repeat, number=1).median
 
 
 def tradeoff_grid(model, x_test, y_test, calibration, bits=(32, 8, 6, 4, 3, 2), ratios=(0.0, 0.25, 0.5, 0.75),
