@@ -75,12 +75,7 @@ def test_every_lecture_and_lab_is_driven():
 
 # Notebooks that show a stderr box today (found by this test; each is a fix to make in the notebook or in dlsys_lab,
 # then its entry goes: strict, so the test says when it is fixed).
-KNOWN = {
-    "labs/10_workflows.ipynb": "optuna logs 'A new study created' and distributed logs the injected failure (and, "
-                               "when 8787 is taken, a port warning) to stderr",
-    "lectures/08_portable.ipynb": "torch.export's symbolic_shapes warns 'Unable to find user code' to stderr",
-    "lectures/10_hpo_uq.ipynb": "np.percentile over curves holding NaN: RuntimeWarning 'invalid value encountered'",
-}
+KNOWN: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("path", [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN[n]))

@@ -50,3 +50,10 @@ def test_torch_export_and_tf_function():
     assert tf_branch.captured and "If" in tf_branch.detail and "right" in tf_branch.detail
     batch = _by_name(capture.dynamic_batch(SLOW))
     assert batch["torch.export"].captured and "traced 1 time" in batch["tensorflow"].detail
+
+
+def test_torch_export_refuses_a_data_dependent_branch_quietly(capfd):
+    pytest.importorskip("torch")
+    probe, = capture.control_flow(["torch.export"])
+    assert not probe.captured and "GuardOnDataDependentSymNode" in probe.detail
+    assert capfd.readouterr().err == ""  # no partial-graph dump, no "Unable to find user code" on the notebook's stderr

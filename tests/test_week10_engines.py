@@ -62,13 +62,16 @@ def small_flow(tmp_path, value=3):
     return flow, log
 
 
-def test_workflow_retries_a_failed_task_and_reruns_nothing_finished(tmp_path, client):
+def test_workflow_retries_a_failed_task_and_reruns_nothing_finished(tmp_path, client, capfd):
     flow, log = small_flow(tmp_path)
     report = flow.run(client)
     assert report.values == {"source": 3, "double": 6, "sum": 9} and report.cached == []
+    assert report.failures == ["double: RuntimeError('first attempt fails')"]  # in the report, not on stderr:
+    assert "Compute Failed" not in capfd.readouterr().err  # a handled failure is no alarm in a notebook
     assert sorted(log.read_text().split()) == ["add", "flaky", "flaky", "source"]  # flaky ran twice: one retry
     again = small_flow(tmp_path)[0].run(client)
     assert again.values == report.values and again.executed == [] and sorted(again.cached) == ["double", "source", "sum"]
+    assert again.failures == []
     assert sorted(log.read_text().split()) == ["add", "flaky", "flaky", "source"]  # nothing ran again
     changed = small_flow(tmp_path, value=4)[0].run(client)  # a new input reruns it and what depends on it
     assert changed.values["sum"] == 12 and changed.executed == ["source", "double", "sum"]

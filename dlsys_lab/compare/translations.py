@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import logging
 import os
 import re
 import subprocess
@@ -27,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data import digits
+from ..logs import quiet
 from ..student import NotWrittenYet
 from .table import SideBySideTable
 
@@ -75,18 +75,6 @@ def _onnx_facts(path: Path) -> tuple[int, str, str]:
     return len(model.graph.node), _vocabulary(n.op_type for n in model.graph.node), shape
 
 
-@contextlib.contextmanager
-def _quiet(logger: str):
-    """Silence a library's logger below errors (the dynamo exporter logs a line per torchvision op it skips)."""
-    log = logging.getLogger(logger)
-    level = log.level
-    log.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        log.setLevel(level)
-
-
 def onnxruntime_outputs(path: Path, x: np.ndarray) -> np.ndarray:
     """The first output of the ONNX file at `path` on x, in onnxruntime on the CPU."""
     import onnxruntime as ort
@@ -125,7 +113,7 @@ def torch_to_onnx(model, x: np.ndarray, folder: Path, dynamo: bool) -> list[Tran
     try:
         with torch.no_grad():
             want = model(torch.from_numpy(x)).numpy()
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), _quiet("torch.onnx"):
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), quiet("torch.onnx"):
             warnings.simplefilter("ignore")
             torch.onnx.export(model, (torch.from_numpy(x),), str(path), dynamo=dynamo, input_names=["input"],
                               dynamic_axes=None if dynamo else {"input": {0: "batch"}},

@@ -6,7 +6,10 @@ with exactly the number requested.
 """
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
+
+from ..logs import quiet
 
 
 def surrogate_trial(trial) -> float:
@@ -32,7 +35,8 @@ def run_shared_study(storage_url: str, study_name: str, n_trials: int, workers: 
 
     if n_trials < 1 or workers < 1:
         raise ValueError(f"n_trials and workers must be at least 1, got {n_trials} and {workers}")
-    optuna.create_study(study_name=study_name, storage=storage_url, direction="minimize", load_if_exists=False)
+    with quiet("optuna", level=logging.WARNING):  # not "A new study created in RDB ..." on the notebook's stderr
+        optuna.create_study(study_name=study_name, storage=storage_url, direction="minimize", load_if_exists=False)
     shares = [n_trials // workers + (k < n_trials % workers) for k in range(workers)]
     ctx = mp.get_context("spawn")
     processes = [ctx.Process(target=_worker, args=(storage_url, study_name, share, seed))

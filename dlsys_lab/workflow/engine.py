@@ -8,9 +8,13 @@ on a cluster).
 """
 from __future__ import annotations
 
+import ast
+import contextlib
 import hashlib
 import json
+import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,10 +33,45 @@ class Task:
 
 @dataclass
 class RunReport:
-    """What a run did: the tasks it executed on the cluster and those it loaded from the cache."""
+    """What a run did: the tasks it executed on the cluster, those it loaded from the cache, and the failures its
+    retries recovered from ("task: exception", taken off the workers' error log so a handled failure is no alarm)."""
     values: dict
     executed: list
     cached: list
+    failures: list = field(default_factory=list)
+
+
+class _TaskFailures(logging.Filter):
+    """Takes distributed.worker's "Compute Failed" records off the log, keeping "key: exception" for each."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not message.startswith("Compute Failed"):
+            return True
+        key, exception = re.search(r"Key:\s+(\S+)", message), re.search(r"Exception:\s+(.*)", message)
+        text = exception.group(1) if exception else message
+        with contextlib.suppress(ValueError, SyntaxError):
+            text = ast.literal_eval(text)  # distributed logs the exception's text as a repr'd string
+        self.lines.append(f"{key.group(1) if key else '?'}: {text}")
+        return False
+
+
+_FAILURES = _TaskFailures()
+
+
+def _collect_failures(start: bool) -> list[str]:
+    """Worker side: start taking task failures off distributed.worker's log, or stop and return those taken."""
+    log = logging.getLogger("distributed.worker")
+    if start:
+        log.addFilter(_FAILURES)  # once per process, even when several in-process workers call this
+        return []
+    log.removeFilter(_FAILURES)
+    lines, _FAILURES.lines = _FAILURES.lines, []
+    return lines
 
 
 def _run_and_store(fn, path: str, params: dict, *inputs):
@@ -77,6 +116,19 @@ class Workflow:
         """Submit every task not in the cache (with its retries) to the client; wait; return values and a report."""
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         futures, values, cached = {}, {}, []
+        client.run(_collect_failures, True)
+        try:
+            self._submit(client, futures, values, cached)
+            for name, future in futures.items():
+                values[name] = future.result()  # a task that fails past its retries raises here, with its traceback
+        finally:
+            taken = [line for lines in client.run(_collect_failures, False).values() for line in lines]
+        names = {f"{name}-{self.key(name)}": name for name in futures}
+        failures = [f"{names.get(key, key)}: {exception}" for key, _, exception in (t.partition(": ") for t in taken)]
+        return RunReport(values, list(futures), cached, failures)
+
+    def _submit(self, client, futures: dict, values: dict, cached: list) -> None:
+        """Load each cached task's value into values; submit the others (with their retries) into futures."""
         for name, task in self.tasks.items():  # insertion order is a topological order (deps come first)
             path = self.cache_path(name)
             if path.exists():
@@ -87,9 +139,6 @@ class Workflow:
             inputs = [futures[d] if d in futures else values[d] for d in task.deps]
             futures[name] = client.submit(_run_and_store, task.fn, str(path), task.params, *inputs,
                                           retries=task.retries, key=f"{name}-{self.key(name)}", pure=False)
-        for name, future in futures.items():
-            values[name] = future.result()
-        return RunReport(values, list(futures), cached)
 
     def draw(self, ax=None, report: RunReport | None = None):
         """The task graph, one column per depth; with a report, executed tasks in orange and cached ones in grey."""

@@ -4,9 +4,12 @@ View the runs with `mlflow ui --backend-store-uri sqlite:///mlruns.db` (then htt
 """
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
+
+from ..logs import quiet
 
 
 def artifact_location(tracking_uri: str) -> str | None:
@@ -23,8 +26,9 @@ def log_run(tracking_uri: str, experiment: str, params: dict, metrics: dict, tex
     import mlflow
 
     mlflow.set_tracking_uri(tracking_uri)
-    if mlflow.get_experiment_by_name(experiment) is None:
-        mlflow.create_experiment(experiment, artifact_location=artifact_location(tracking_uri))
+    with quiet("mlflow.store.db.utils", level=logging.WARNING):  # its INFO lines on creating the SQLite tables
+        if mlflow.get_experiment_by_name(experiment) is None:
+            mlflow.create_experiment(experiment, artifact_location=artifact_location(tracking_uri))
     mlflow.set_experiment(experiment)
     with mlflow.start_run() as run:
         mlflow.log_params(params)
