@@ -17,6 +17,7 @@ import torch
 from onnxruntime import quantization as ortq
 
 import dlsys_lab as dl
+from dlsys_lab.logs import quiet
 from dlsys_lab.serve.runtime import with_dynamic_batch
 
 
@@ -77,10 +78,13 @@ def candidates(model, calibration: np.ndarray, folder: Path) -> dict:
     float_path, dyn_path, static_path = folder / "mlp.onnx", folder / "mlp_dynamic.onnx", folder / "mlp_static.onnx"
     proto = dl.export.to_onnx(model, dl.Tensor(calibration[:1], requires_grad=False), float_path)
     onnx.save(with_dynamic_batch(proto), str(float_path))
-    ortq.quantize_dynamic(str(float_path), str(dyn_path), weight_type=ortq.QuantType.QInt8)
-    ortq.quantize_static(str(float_path), str(static_path), _Calibration(proto.graph.input[0].name, [calibration]),
-                         quant_format=ortq.QuantFormat.QDQ, per_channel=True, weight_type=ortq.QuantType.QInt8,
-                         activation_type=ortq.QuantType.QInt8)
+    # onnxruntime logs on the root logger that quant_pre_process (shape inference and graph optimization) could
+    # come first; our exported graph carries its shapes and has nothing to fold, so the advice is dropped here
+    with quiet("root"):
+        ortq.quantize_dynamic(str(float_path), str(dyn_path), weight_type=ortq.QuantType.QInt8)
+        ortq.quantize_static(str(float_path), str(static_path), _Calibration(proto.graph.input[0].name, [calibration]),
+                             quant_format=ortq.QuantFormat.QDQ, per_channel=True, weight_type=ortq.QuantType.QInt8,
+                             activation_type=ortq.QuantType.QInt8)
 
     def dl_predict(m):
         return lambda x: m(dl.Tensor(x, requires_grad=False)).numpy()
