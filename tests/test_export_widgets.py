@@ -41,4 +41,5 @@ def test_schedule_knobs_show_the_code_and_speed_of_the_chosen_schedule():
     knobs.step.value = "tiled"
     knobs.tile.value = 16
     assert "k_o * 16" in knobs.code.value and knobs.result.value.startswith("tiled, tile 16")
-    assert set(knobs.measured) == {("naive", 64), ("tiled", 64), ("naive", 16), ("tiled", 16)}
+    # naive ignores the tile: its code is the same at 64 and 16 and is built and measured once; tiled twice
+    assert len(knobs.measured) == 3
