@@ -7,6 +7,7 @@ float32 run takes exactly the same steps; it puts the gradients where float16 ca
 """
 from __future__ import annotations
 
+import itertools
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -45,6 +46,11 @@ def precision_context(precision: str):
     return autocast(precision) if precision != "float32" else nullcontext()
 
 
+def batches(loader, epochs: int, steps: int | None = None):
+    """The loader's batches over `epochs` epochs, stopping after `steps` batches in all when given."""
+    return itertools.islice((batch for _ in range(epochs) for batch in loader), steps)
+
+
 def train_digits(precision: str = "float32", epochs: int = 3, device=None, seed: int = 0, scaler: bool = False,
                  loss_weight: float = 1.0, batch_size: int = 32, steps: int | None = None) -> AmpRun:
     """Train the digits MLP (float32 master weights) with its matmuls in `precision`; return an AmpRun.
@@ -65,26 +71,20 @@ def train_digits(precision: str = "float32", epochs: int = 3, device=None, seed:
     grad_scaler = GradScaler(growth_interval=100, enabled=scaler)
     weights = [p for p in model.parameters() if p.ndim == 2]
     run = AmpRun(precision, 0.0, 0.0)
-    start, done = time.perf_counter(), 0
-    for _ in range(epochs):
-        for x, y in loader:
-            with precision_context(precision):
-                loss = loss_fn(model(x), y) * loss_weight
-            run.losses.append(loss.item() / loss_weight)
-            optimizer.zero_grad()
-            grad_scaler.scale(loss).backward()
-            zeros = sum(int((p.grad.numpy() == 0).sum()) for p in weights)
-            run.zero_grad_fraction.append(zeros / sum(p.size for p in weights))
-            before = grad_scaler.get_scale()
-            grad_scaler.step(optimizer)
-            grad_scaler.update()
-            run.skipped_steps += grad_scaler.get_scale() < before  # a backoff: this step was skipped
-            run.scales.append(grad_scaler.get_scale())
-            done += 1
-            if steps is not None and done >= steps:
-                break
-        if steps is not None and done >= steps:
-            break
+    start = time.perf_counter()
+    for x, y in batches(loader, epochs, steps):
+        with precision_context(precision):
+            loss = loss_fn(model(x), y) * loss_weight
+        run.losses.append(loss.item() / loss_weight)
+        optimizer.zero_grad()
+        grad_scaler.scale(loss).backward()
+        zeros = sum(int((p.grad.numpy() == 0).sum()) for p in weights)
+        run.zero_grad_fraction.append(zeros / sum(p.size for p in weights))
+        before = grad_scaler.get_scale()
+        grad_scaler.step(optimizer)
+        grad_scaler.update()
+        run.skipped_steps += grad_scaler.get_scale() < before  # a backoff: this step was skipped
+        run.scales.append(grad_scaler.get_scale())
     run.seconds = time.perf_counter() - start
     with precision_context(precision):
         run.accuracy = accuracy(model, DataLoader(test_set, batch_size=256, device=device))
@@ -109,22 +109,16 @@ def train_digits_torch(precision: str = "float32", epochs: int = 3, seed: int = 
 
     def cast():
         return torch.autocast("cpu", dtype=getattr(torch, precision)) if precision != "float32" else nullcontext()
-    run, start, done = AmpRun(precision, 0.0, 0.0), time.perf_counter(), 0
-    for _ in range(epochs):
-        for x, y in loader:
-            with cast():
-                loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(x.numpy())),
-                                                         torch.from_numpy(y.numpy()).long())
-            run.losses.append(loss.item())
-            optimizer.zero_grad()
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            done += 1
-            if steps is not None and done >= steps:
-                break
-        if steps is not None and done >= steps:
-            break
+    run, start = AmpRun(precision, 0.0, 0.0), time.perf_counter()
+    for x, y in batches(loader, epochs, steps):
+        with cast():
+            loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(x.numpy())),
+                                                     torch.from_numpy(y.numpy()).long())
+        run.losses.append(loss.item())
+        optimizer.zero_grad()
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
     run.seconds = time.perf_counter() - start
     x, y = (torch.from_numpy(a) for a in test_set.arrays)
     with torch.no_grad(), cast():
