@@ -19,9 +19,21 @@ def validate(path: Path, options: Options) -> SubmissionResult:
     """Grade a notebook against its own test cells; returns the worker's result."""
     if not path.is_file():
         raise CourseError(f"{path} not found; give the path of your lab notebook (.ipynb)")
+    if _has_no_tests(path):
+        raise CourseError(f"{path.name} has no graded tests (nbgrader test cells): lectures and lab sessions have "
+                          "none; validate your copy of a graded lab, e.g. release/lab01_models/lab01_models.ipynb")
     sources = {path.name: path.resolve()}
     task, = make_tasks({"self": sources}, sources, options)
     return grade_submission(task, options)
+
+
+def _has_no_tests(path: Path) -> bool:
+    """True for a readable notebook without test cells (a corrupt one is left to grading, which names the fault)."""
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - any unreadable notebook gets grading's own status
+        return False
+    return not cells.test_cells(notebook)
 
 
 def hidden_removed(path: Path) -> set[str]:

@@ -23,3 +23,15 @@ def test_the_verdict_is_escaped_for_the_dialog():
 def test_a_command_error_is_nbgraders_error_with_the_message():
     reply = button_reply(2, "", "dlsys validate: notes.ipynb is not a lab notebook\n")
     assert reply == {"success": False, "value": "dlsys validate: notes.ipynb is not a lab notebook"}
+
+
+def test_validate_refuses_a_notebook_without_tests(tmp_path, capsys):
+    """A lecture or lab session has no graded tests: validate says so instead of reporting 0/0 as a pass."""
+    import nbformat
+
+    from autograder import validate
+
+    lecture = tmp_path / "lecture.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), lecture)
+    assert validate.main([str(lecture)]) == 2
+    assert "has no graded tests" in capsys.readouterr().err
