@@ -78,7 +78,10 @@ def student_runtime(state: Path) -> dict:
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     others = [Path(folder) / version for folder in ("/usr/local/bin", "/usr/bin")]
     found = next((p for p in others if p.exists() and not closed_to_others(p.resolve())), None)
-    if found is None or closed_to_others(venv):
+    if closed_to_others(venv):
+        raise ClassError(f"students cannot run the course's venv {venv}: other users cannot enter "
+                         f"{closed_to_others(venv)}; put the course where they may (`chmod o+x` that folder)")
+    if found is None:
         raise ClassError(f"students cannot run the course's Python ({interpreter}: other users cannot enter {closed}) "
                          f"and there is no {version} they can run in /usr/local/bin or /usr/bin; make the venv from a "
                          "Python installed for all users")

@@ -37,6 +37,10 @@ def _why_not() -> str | None:
         return "jupyterhub is not installed (`make hub` installs the `hub` extra)"
     if not shutil.which("npm") or not shutil.which("node"):
         return "node and npm are needed for configurable-http-proxy"
+    closed = next((p for p in [Path(sys.prefix), *Path(sys.prefix).parents] if not p.stat().st_mode & 0o001), None)
+    if closed is not None:
+        return (f"students (other Unix users) cannot enter {closed}, so they cannot run the course's venv "
+                f"{sys.prefix}: clone the course where others may enter (`chmod o+x {closed}`)")
     return None
 
 

@@ -34,17 +34,23 @@ def _closed_ancestor(path: Path) -> Path | None:
 
 
 def _reach_interpreter(command: list[str], scratch: Path) -> list[str]:
-    """command, in a private mount namespace of the test where the interpreter's prefix is reachable when a folder
-    above it is closed to others (a tmpfs over that folder, the prefix bound back): nothing outside changes."""
-    prefix = Path(sys.base_prefix).resolve()
-    closed = _closed_ancestor(prefix)
-    if closed is None:
+    """command, in a private mount namespace of the test where the interpreter's prefix and this repository (with
+    its venv) are reachable when a folder above them is closed to others (the interpreter under /root, a clone in a
+    0700 temporary folder): a tmpfs over each such folder, the paths bound back. Nothing outside changes."""
+    keep = [path for path in dict.fromkeys([Path(sys.base_prefix).resolve(), REPO.resolve()])
+            if _closed_ancestor(path) is not None]
+    if not keep:
         return command
-    held = scratch / "prefix"
-    held.mkdir()
-    script = (f'mount --rbind "{prefix}" "{held}" && mount -t tmpfs -o mode=755,size=1m tmpfs "{closed}" && '
-              f'mkdir -p "{prefix}" && mount --move "{held}" "{prefix}" && exec "$@"')
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", *command]
+    closed = {_closed_ancestor(path) for path in keep}
+    closed = [c for c in closed if not any(other in c.parents for other in closed)]  # a tmpfs hides what is inside
+    held = [scratch / f"held{i}" for i in range(len(keep))]
+    for folder in held:
+        folder.mkdir()
+    steps = [f'mount --rbind "{path}" "{folder}"' for path, folder in zip(keep, held)]
+    steps += [f'mount -t tmpfs -o mode=755,size=1m tmpfs "{folder}"' for folder in closed]
+    steps += [f'mkdir -p "{path}" && mount --move "{folder}" "{path}"' for path, folder in zip(keep, held)]
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", " && ".join(steps) + ' && exec "$@"', "sh",
+            *command]
 
 
 def _skip_reason() -> str:
