@@ -13,7 +13,7 @@ BUDGET = {
     "dlsys_lab": 700,                   # 587 on 2026-12-07
     "dlsys_lab/amp": 400,               # 330 (week 9: half storage, autocast, GradScaler)
     "dlsys_lab/autodiff": 1400,         # 1214
-    "dlsys_lab/bench": 1550,            # 1336
+    "dlsys_lab/bench": 1800,            # 1336, then figures.py (issue 12: markdown figures from results files)
     "dlsys_lab/compare": 800,           # 684
     "dlsys_lab/data": 450,              # 370
     "dlsys_lab/dsl": 550,               # 460
