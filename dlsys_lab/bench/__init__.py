@@ -10,7 +10,7 @@ from dlsys_lab.bench.kernel_costs import KernelCost
 from dlsys_lab.bench.peaks import MachinePeaks, machine_peaks
 from dlsys_lab.bench.roofline import KernelPoint, explain, measure_kernels, roofline
 from dlsys_lab.bench.threads import limit_threads
-from dlsys_lab.bench.timing import Timing, format_seconds, measure
+from dlsys_lab.bench.timing import Timing, call_timer, format_seconds, measure
 
-__all__ = ["KernelCost", "KernelPoint", "LinearCost", "MachinePeaks", "Timing", "explain", "fit_linear_cost",
+__all__ = ["KernelCost", "KernelPoint", "LinearCost", "MachinePeaks", "Timing", "call_timer", "explain", "fit_linear_cost",
            "format_seconds", "limit_threads", "machine_peaks", "measure", "measure_kernels", "roofline"]

@@ -78,3 +78,23 @@ def measure(fn: Callable[[], object], *, warmup: int = 2, repeat: int = 7, numbe
             sync(out)
         samples.append((time.perf_counter() - start) / number)
     return Timing(tuple(samples), number)
+
+
+def call_timer(fn: Callable[[], object], *, number: int | None = None, min_sample_s: float = 2e-3,
+               sync: Callable[[object], object] | None = None) -> Callable[[], float]:
+    """A function that calls `fn` `number` times (auto-chosen if None) and returns seconds per call.
+
+    Pass such timers to `dlsys_lab.compare.digits_task.time_interleaved` to time several functions round by round.
+    """
+    if number is None:
+        number = calls_per_sample(fn, min_sample_s)
+
+    def seconds_per_call() -> float:
+        start = time.perf_counter()
+        for _ in range(number):
+            out = fn()
+        if sync is not None:
+            sync(out)
+        return (time.perf_counter() - start) / number
+
+    return seconds_per_call
