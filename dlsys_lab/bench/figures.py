@@ -65,7 +65,7 @@ def _cpu_model() -> str:
 
 def _threads() -> dict:
     """Thread counts of the frameworks loaded in this process, and the variables that set them."""
-    threads = {k: v for k, v in sorted(os.environ.items()) if k.endswith("NUM_THREADS") or k == "XLA_FLAGS"}
+    threads = {k: v for k, v in sorted(os.environ.items()) if k.endswith("_THREADS") or k == "XLA_FLAGS"}
     if "torch" in sys.modules:
         threads["torch"] = sys.modules["torch"].get_num_threads()
     if "tensorflow" in sys.modules:
