@@ -122,6 +122,9 @@ def test_the_course_notebooks_agree_with_their_results_files():
 
 
 MARKED = [n for n in figures.NOTEBOOKS if "<!--fig " in (ROOT / n).read_text()]
+# keys only a full run records: {notebook: (key prefixes, why)}
+FULL_RUN_ONLY = {"labs/01_frameworks.ipynb": (("keras_3_tensorflow", "keras_3_torch"),
+                                              "the fast run starts one Keras backend (JAX), the full run all three")}
 
 
 @pytest.mark.notebook
@@ -130,4 +133,7 @@ MARKED = [n for n in figures.NOTEBOOKS if "<!--fig " in (ROOT / n).read_text()]
 def test_a_fast_run_records_every_key_its_markdown_cites(notebook, tmp_path, monkeypatch):
     monkeypatch.setenv("DLSYS_FIGURES_DIR", str(tmp_path))
     execute_notebook(ROOT / notebook)
-    assert figures.missing_keys(ROOT / notebook, tmp_path) == []
+    prefixes = FULL_RUN_ONLY.get(notebook, ((),))[0]
+    missing = [m for m in figures.missing_keys(ROOT / notebook, tmp_path)
+               if not any(f"<!--fig {prefix}" in m for prefix in prefixes)]
+    assert missing == []
