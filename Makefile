@@ -32,7 +32,7 @@ LAB_ARGS ?=
 PYTEST_ARGS ?= -n 2 --dist loadgroup --durations=25
 JOBS ?= 2
 
-.PHONY: help lab hub hub-down test setup mxnet scalesim kernels chromium doctor release check grade bench clean
+.PHONY: help lab hub hub-down test setup mxnet scalesim kernels chromium doctor release check grade bench figures clean
 
 help:  ## list the targets
 	@echo "make lab      set up .venv (once) and start JupyterLab on http://127.0.0.1:$(PORT)"
@@ -165,6 +165,9 @@ grade: setup
 
 bench: kernels
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+figures: kernels  ## full runs of the notebooks whose markdown cites measured figures, each on a quiet machine, then fill
+	$(BIN)/python -m dlsys_lab.bench.figures run $(NOTEBOOKS)
 
 clean:
 	rm -rf $(VENV) $(MXVENV) $(SSVENV) $(TVMVENV) .pytest_cache .hypothesis
