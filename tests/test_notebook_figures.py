@@ -32,6 +32,15 @@ def full_run(folder: Path, monkeypatch, load=0.2, **recorded) -> Path:
     return run.save()
 
 
+def test_call_timer_calls_number_times_per_sample_and_syncs_the_last_result():
+    from dlsys_lab.bench import call_timer
+
+    calls, synced = [], []
+    timer = call_timer(lambda: calls.append(1) or len(calls), number=3, sync=synced.append)
+    assert timer() >= 0 and timer() >= 0
+    assert len(calls) == 6 and synced == [3, 6]
+
+
 def test_record_keeps_median_and_iqr_and_formats_them():
     entry = figures.Figures("demo").record("step", samples=[1e-3, 2e-3, 3e-3, 4e-3, 100e-3], fmt="{:.1f} ms",
                                            scale=1e3)
