@@ -6,7 +6,7 @@ from torch import nn
 
 from dlsys_lab.parallel import launch
 from dlsys_lab.parallel.data_parallel import OverlappedDataParallel, make_buckets
-from dlsys_lab.parallel.training import VARIANTS, train_data_parallel, train_single
+from dlsys_lab.parallel.training import VARIANTS, train_data_parallel, train_interleaved, train_single
 
 
 class TiedFrozenNet(nn.Module):
@@ -51,6 +51,8 @@ def all_variants(rank, world_size, inputs, targets, bucket_bytes):
     """Train once with every variant in one launch (start-up is the expensive part)."""
     states = {v: train_data_parallel(rank, world_size, v, make_net, inputs, targets, 5, 0.1, bucket_bytes)[0]
               for v in VARIANTS}
+    interleaved = train_interleaved(rank, world_size, VARIANTS, make_net, inputs, targets, 5, 0.1, bucket_bytes)
+    states.update({f"{v} (interleaved)": state for v, (state, _) in interleaved.items()})
     return states, backward_twice_message()
 
 

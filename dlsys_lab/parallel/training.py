@@ -48,20 +48,27 @@ def shard(batch: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
     return batch.chunk(world_size)[rank]
 
 
-def sgd_steps(model, inputs, targets, steps: int, lr: float, loss_fn=nn.functional.mse_loss, wrapper=None):
-    """Run steps of SGD with momentum through wrapper (or model alone); return the seconds per step."""
+def sgd_stepper(model, inputs, targets, lr: float, loss_fn=nn.functional.mse_loss, wrapper=None):
+    """A function that runs one step of SGD with momentum through wrapper (or model alone) and returns its seconds."""
     forward = wrapper or model
     sync = wrapper.sync_gradients if wrapper else (lambda: None)
     optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=lr, momentum=0.9)
-    seconds = []
-    for _ in range(steps):
+
+    def step() -> float:
         start = time.perf_counter()
         optimizer.zero_grad()
         loss_fn(forward(inputs), targets).backward()
         sync()
         optimizer.step()
-        seconds.append(time.perf_counter() - start)
-    return seconds
+        return time.perf_counter() - start
+
+    return step
+
+
+def sgd_steps(model, inputs, targets, steps: int, lr: float, loss_fn=nn.functional.mse_loss, wrapper=None):
+    """Run steps of SGD with momentum through wrapper (or model alone); return the seconds per step."""
+    step = sgd_stepper(model, inputs, targets, lr, loss_fn, wrapper)
+    return [step() for _ in range(steps)]
 
 
 def train_single(make_model, inputs, targets, steps: int = 5, lr: float = 0.1, loss_fn=nn.functional.mse_loss):
@@ -83,3 +90,23 @@ def train_data_parallel(rank, world_size, variant, make_model, inputs, targets, 
                         steps, lr, loss_fn, wrapper)
     dist.barrier()
     return model.state_dict(), seconds
+
+
+def train_interleaved(rank, world_size, variants, make_model, inputs, targets, steps: int = 5, lr: float = 0.1,
+                      bucket_bytes: int = 1 << 20, loss_fn=nn.functional.mse_loss) -> dict:
+    """Worker: train every variant on this rank's shard, one step of each in turn (who goes first rotating), so a
+    change in the machine's load touches all alike. Returns {variant: (state_dict, seconds per step)}."""
+    variants, runs = list(variants), {}
+    for variant in variants:
+        if variant not in VARIANTS:
+            raise ValueError(f"unknown variant {variant!r}; choose one of {sorted(VARIANTS)}")
+        torch.manual_seed(rank)  # as train_data_parallel: only the broadcast when wrapping makes the ranks agree
+        model = make_model()
+        runs[variant] = (model, sgd_stepper(model, shard(inputs, rank, world_size), shard(targets, rank, world_size),
+                                            lr, loss_fn, VARIANTS[variant](model, bucket_bytes)), [])
+    for index in range(steps):  # every rank visits the variants in the same order, so their collectives match
+        for variant in variants[index % len(variants):] + variants[:index % len(variants)]:
+            _, step, seconds = runs[variant]
+            seconds.append(step())
+    dist.barrier()
+    return {variant: (model.state_dict(), seconds) for variant, (model, _, seconds) in runs.items()}
