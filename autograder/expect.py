@@ -20,6 +20,8 @@ def _fail(what: str, detail: str, hint: str):
 
 def as_float_array(got, what: str, hint: str = "") -> np.ndarray:
     """got as a float64 array, or a failure saying what came back instead."""
+    if got is None:  # NumPy would read None as nan
+        _fail(what, "expected numbers, got None", hint)
     try:
         array = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
@@ -46,6 +48,24 @@ def expect_equal(got, expected, what: str, hint: str = "") -> None:
     """Fail unless got == expected for plain values."""
     if type(got) is not type(expected) or got != expected:
         _fail(what, f"expected {describe(expected)}, got {describe(got)}", hint)
+
+
+def expect_in_range(got, what: str, hint: str = "", *, above=None, at_least=None, below=None,
+                    at_most=None) -> None:
+    """Fail unless got is one number within every bound given (at least one): above < got, at_least <= got,
+    got < below, got <= at_most."""
+    bounds = [(sign, float(bound)) for sign, bound in ((">", above), (">=", at_least), ("<", below), ("<=", at_most))
+              if bound is not None]
+    if not bounds:
+        raise ValueError("expect_in_range needs a bound: above, at_least, below or at_most")
+    array = as_float_array(got, what, hint)
+    if array.size != 1:
+        _fail(what, f"expected one number, got {describe(got)}", hint)
+    value = float(array.ravel()[0])
+    inside = {">": value.__gt__, ">=": value.__ge__, "<": value.__lt__, "<=": value.__le__}
+    if not all(inside[sign](bound) for sign, bound in bounds):
+        wanted = " and ".join(f"{sign} {bound:.8g}" for sign, bound in bounds)
+        _fail(what, f"expected a number {wanted}, got {value:.8g}", hint)
 
 
 def numerical_grad(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
