@@ -61,7 +61,9 @@ def test_lint_rejects_solution_without_markers(tmp_path):
 
 def test_lint_rejects_duplicate_grade_ids(tmp_path):
     nb = _source_nb()
-    nb.cells.append(copy.deepcopy(next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_softmax")))
+    twin = copy.deepcopy(next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_softmax"))
+    twin.id = "twin-of-test-softmax"  # a duplicate grade id, not a duplicate cell id (nbformat would warn)
+    nb.cells.append(twin)
     assert any("duplicate grade id" in p for p in _lint(nb, tmp_path))
 
 
