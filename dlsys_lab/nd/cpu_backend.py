@@ -152,10 +152,6 @@ class StridedBackend(BackendBase):
     def dtype(self, a):
         return a.dtype
 
-    def copy(self, a):
-        """A compact copy of a (the strided-copy kernel, also behind compact())."""
-        return self._unary(_COPY, a)
-
     # elementwise and reductions ---------------------------------------------------------------
     # Compact operands of one shape (most calls while training) take ext.ewise_flat, five small
     # arguments; views and broadcasts take ext.ewise with their shapes and strides. Shape plans are
