@@ -46,7 +46,7 @@ OPS = {
     "ge": _comparison(np.greater_equal), "lt": _comparison(np.less), "le": _comparison(np.less_equal),
     # unary
     "copy": np.copy, "neg": np.negative, "exp": np.exp, "log": np.log, "tanh": np.tanh, "sqrt": np.sqrt,
-    "sigmoid": _sigmoid,
+    "sigmoid": _sigmoid, "abs": np.abs,
 }
 check_table(OPS, BINARY + UNARY, "NumpyBackend")
 _UNARY = {name: OPS[name] for name in UNARY}

@@ -37,7 +37,8 @@
   X(LOG,     "log",     1, DLSYS_MATH(log)(a))                                          \
   X(TANH,    "tanh",    1, DLSYS_MATH(tanh)(a))                                         \
   X(SQRT,    "sqrt",    1, DLSYS_MATH(sqrt)(a))                                         \
-  X(SIGMOID, "sigmoid", 1, T(0.5) * (T(1) + DLSYS_MATH(tanh)(T(0.5) * a))) /* overflow-free */
+  X(SIGMOID, "sigmoid", 1, T(0.5) * (T(1) + DLSYS_MATH(tanh)(T(0.5) * a))) /* overflow-free */ \
+  X(ABS,     "abs",     1, DLSYS_MATH(fabs)(a))
 
 // The reductions over trailing axes: X(ENUM, "name"); exported as ext.REDUCTIONS.
 #define DLSYS_REDUCTIONS(X) X(SUM, "sum") X(MAX, "max")
