@@ -5,8 +5,8 @@ Tensor methods and operators call the same functions.
 from .autodiff.ops_compare import eq, ge, gt, le, lt, ne
 from .autodiff.ops_conv import conv2d, max_pool2d
 from .autodiff.ops_dilate import dilate, undilate
-from .autodiff.ops_elementwise import (add, astype, div, exp, log, mul, neg, power, power_tensor, relu, sigmoid,
-                                       sqrt, sub, tanh)
+from .autodiff import ops_elementwise as _elementwise
+from .autodiff.ops_elementwise import *  # noqa: F401,F403 (add, sub, ..., exp, log, ..., abs: its __all__)
 from .autodiff.ops_loss import cross_entropy, one_hot
 from .autodiff.ops_matmul import matmul
 from .autodiff.ops_reduce import logsumexp, mean, reduce_max, summation
@@ -24,7 +24,7 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     return x - logsumexp(x, axis, keepdims=True)
 
 
-__all__ = ["add", "sub", "mul", "div", "neg", "power", "exp", "log", "relu", "tanh", "sigmoid", "sqrt", "astype",
+__all__ = [*_elementwise.__all__,
            "matmul", "summation", "mean", "reduce_max", "logsumexp", "softmax", "log_softmax", "cross_entropy",
            "one_hot", "reshape", "transpose", "broadcast_to", "getitem", "stack", "split", "pad", "flip",
-           "conv2d", "max_pool2d", "power_tensor", "dilate", "undilate", "eq", "ne", "gt", "ge", "lt", "le"]
+           "conv2d", "max_pool2d", "dilate", "undilate", "eq", "ne", "gt", "ge", "lt", "le"]

@@ -75,6 +75,8 @@ UNARY = {  # name: (dlsys_lab, torch, input domain)
     "sigmoid": (lambda x: x.sigmoid(), torch.sigmoid, "real"),
     "sqrt": (lambda x: x.sqrt(), torch.sqrt, "positive"),
     "relu": (lambda x: x.relu(), torch.relu, "real"),
+    "abs": (lambda x: x.abs(), torch.abs, "real"),
+    "ops.abs": (lambda x: dl.ops.abs(x), torch.abs, "real"),
     "pow2": (lambda x: x ** 2, lambda x: x ** 2, "real"),
     "pow3": (lambda x: x ** 3, lambda x: x ** 3, "real"),
     "pow_half": (lambda x: x ** 0.5, lambda x: x ** 0.5, "positive"),
@@ -100,6 +102,17 @@ def test_unary(device_name, name, data, shape, dtype):
     if name in ("softmax", "log_softmax") and not shape:
         shape = (3,)
     check(device_name, dtype, fn_dl, fn_torch, [Input(data, shape, domain)])
+
+
+def test_abs_has_torchs_derivative_at_zero(device_name):
+    values = [-2.0, -0.0, 0.0, 0.5]
+    x = dl.Tensor(values, device=device_name, dtype="float64")
+    t = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    y, expected = x.abs(), t.abs()
+    np.testing.assert_array_equal(y.numpy(), expected.detach().numpy())
+    y.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())  # sign(x): 0 at +-0
 
 
 BINARY = {

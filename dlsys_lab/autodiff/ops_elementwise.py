@@ -9,6 +9,10 @@ import numbers
 from .op import Op
 from .tensor import Tensor, make_tensor
 
+# dl.ops takes these names (dlsys_lab/ops.py)
+__all__ = ["add", "sub", "mul", "div", "neg", "power", "power_tensor", "astype", "exp", "log", "tanh", "sigmoid",
+           "sqrt", "relu", "abs"]
+
 
 def constant(data, like: Tensor) -> Tensor:
     """A Tensor around backend array `data`, on like's device, outside any graph."""
@@ -221,6 +225,19 @@ class Sqrt(Op):
         return (out_grad / (node * 2.0),)
 
 
+class Abs(Op):
+    __slots__ = ()
+
+    def forward(self, nd, a):
+        return nd.ewise("abs", a)
+
+    def backward(self, out_grad, node):
+        a = node.inputs[0]
+        nd = a.backend
+        sign = nd.sub(nd.gt(a.data, 0.0), nd.lt(a.data, 0.0))  # sign(a): its derivative at 0 is 0, like torch
+        return (out_grad * constant(sign, a),)
+
+
 class ReLU(Op):
     __slots__ = ()
 
@@ -250,7 +267,7 @@ class AsType(Op):
 
 
 _ADD, _SUB, _MUL, _DIV = Add(), Sub(), Mul(), Div()
-_NEG, _EXP, _LOG, _TANH, _SIGMOID, _SQRT, _RELU = Neg(), Exp(), Log(), Tanh(), Sigmoid(), Sqrt(), ReLU()
+_NEG = Neg()
 
 
 def _is_scalar(x) -> bool:
@@ -298,34 +315,25 @@ def neg(a: Tensor) -> Tensor:
     return _NEG(a)
 
 
-def exp(a: Tensor) -> Tensor:
-    """e ** a."""
-    return _EXP(a)
+# ---- unary functions: each is dl.ops.<name> (listed in __all__) and the Tensor method <name> --------------
+def _unary(op: Op, name: str, doc: str):
+    """The function name(a) = op(a), also set as the method Tensor.name."""
+    def function(a: Tensor) -> Tensor:
+        return op(a)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    setattr(Tensor, name, function)
+    return function
 
 
-def log(a: Tensor) -> Tensor:
-    """Natural logarithm."""
-    return _LOG(a)
-
-
-def tanh(a: Tensor) -> Tensor:
-    """Hyperbolic tangent."""
-    return _TANH(a)
-
-
-def sigmoid(a: Tensor) -> Tensor:
-    """Logistic sigmoid."""
-    return _SIGMOID(a)
-
-
-def sqrt(a: Tensor) -> Tensor:
-    """Square root."""
-    return _SQRT(a)
-
-
-def relu(a: Tensor) -> Tensor:
-    """max(a, 0); its derivative at 0 is 0."""
-    return _RELU(a)
+exp = _unary(Exp(), "exp", "e ** a, elementwise.")
+log = _unary(Log(), "log", "Natural logarithm, elementwise.")
+tanh = _unary(Tanh(), "tanh", "Hyperbolic tangent, elementwise.")
+sigmoid = _unary(Sigmoid(), "sigmoid", "Logistic sigmoid 1 / (1 + exp(-a)), elementwise.")
+sqrt = _unary(Sqrt(), "sqrt", "Square root, elementwise.")
+relu = _unary(ReLU(), "relu", "max(a, 0), elementwise; its derivative at 0 is 0.")
+abs = _unary(Abs(), "abs", "|a|, elementwise; its derivative at 0 is 0, like torch.")  # noqa: A001 (torch.abs)
 
 
 def astype(a: Tensor, dtype: str) -> Tensor:

@@ -185,31 +185,7 @@ class Tensor:
     def __ne__(self, other):
         return _cmp.ne(self, other)
 
-    # ---- methods ---------------------------------------------------------------------------
-    def exp(self):
-        """e ** self, elementwise."""
-        return _ew.exp(self)
-
-    def log(self):
-        """Natural logarithm, elementwise."""
-        return _ew.log(self)
-
-    def relu(self):
-        """max(self, 0), elementwise."""
-        return _ew.relu(self)
-
-    def tanh(self):
-        """Hyperbolic tangent, elementwise."""
-        return _ew.tanh(self)
-
-    def sigmoid(self):
-        """1 / (1 + exp(-self)), elementwise."""
-        return _ew.sigmoid(self)
-
-    def sqrt(self):
-        """Square root, elementwise."""
-        return _ew.sqrt(self)
-
+    # ---- methods (exp, log, tanh, sigmoid, sqrt, relu, abs, ... come from ops_elementwise._unary) ----------
     def sum(self, axes=None, keepdims=False):
         """Sum over `axes` (an int, a tuple, or None for all)."""
         return _rd.summation(self, axes, keepdims)

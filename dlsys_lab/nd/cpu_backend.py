@@ -1,6 +1,8 @@
 """The `cpu` backend: the backend protocol over our strided NDArray and the C++ kernels.
 
-`StridedBackend` holds everything the `cpu` and `cuda` backends share; only the extension differs.
+`StridedBackend` holds everything the `cpu` and `cuda` backends share; only the extension differs. The op codes
+the kernels take are positions in the lists of kernels/common/ops.h (nd/op_names.py), checked against the
+names the built extension exports when it loads.
 """
 from __future__ import annotations
 
@@ -12,15 +14,23 @@ import numpy as np
 import torch
 
 from ..kernels.inline import registered_step, run_registered
+from .backend import BackendBase
 from .dtypes import is_half, numpy_dtype, promote
 from .ndarray import NDArray, broadcast_shapes, compact_strides
+from .op_names import EWISE_OPS, REDUCTIONS, op_error
+from .shapes import keepdims_shape, normalize_axes
 
 _TORCH_DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16,
                  "float16": torch.float16}
 _INPLACE_OPS = frozenset(("add", "sub", "mul", "div", "maximum"))
+_CODES = {name: code for code, name in enumerate(EWISE_OPS)}  # the enum Op of ops.h
+_UNARY_CODES = {name: code for name, code in _CODES.items() if EWISE_OPS[name] == 1}
+_BINARY_CODES = {name: code for name, code in _CODES.items() if EWISE_OPS[name] == 2}
+_REDUCTION_CODES = {name: code for code, name in enumerate(REDUCTIONS)}  # the enum Reduction of ops.h
+_COPY = _CODES["copy"]
 
 
-class StridedBackend:
+class StridedBackend(BackendBase):
     """The protocol implemented with NDArrays whose storage lives on `torch_device`."""
 
     name = "strided"
@@ -42,7 +52,9 @@ class StridedBackend:
             if self._error is None:
                 try:
                     self._ext = self._build()
-                    self._codes = {name: i for i, name in enumerate(self._ext.OPS)}
+                    if list(self._ext.OPS) != list(EWISE_OPS) or list(self._ext.REDUCTIONS) != list(REDUCTIONS):
+                        raise RuntimeError(f"the built kernels name ops {list(self._ext.OPS)} and reductions "
+                                           f"{list(self._ext.REDUCTIONS)}, not those of ops.h: rebuild them")
                     self._steps = list(self._ext.MATMUL_STEPS)
                     self._fastest = len(self._steps) - 1
                 except RuntimeError as err:
@@ -140,19 +152,28 @@ class StridedBackend:
     def dtype(self, a):
         return a.dtype
 
-    def copy(self, a):
-        """A compact copy of a (the strided-copy kernel, also behind compact())."""
-        return self._unary("copy", a)
-
-    # elementwise ----------------------------------------------------------------------
+    # elementwise and reductions ---------------------------------------------------------------
     # Compact operands of one shape (most calls while training) take ext.ewise_flat, five small
     # arguments; views and broadcasts take ext.ewise with their shapes and strides. Shape plans are
     # cached per shape, so a training step's repeated shapes cost one dictionary look-up each.
-    def _binary(self, op, a, b):
+    def ewise(self, op, a, b=None):
+        if b is None:
+            code = _UNARY_CODES.get(op)
+            if code is None:
+                raise op_error(op, b)
+            return self._unary(code, a)
+        code = _BINARY_CODES.get(op)
+        if code is None:
+            raise op_error(op, b)
+        if a.__class__ is not NDArray and b.__class__ is NDArray and _is_scalar(a):
+            return self._reversed(code, b, a)
+        return self._binary(code, a, b)
+
+    def _binary(self, code, a, b):
         if a.__class__ is not NDArray or a.backend is not self:
             self._check(a)
         if b.__class__ is not NDArray:
-            return self._unary(op, a, self._scalar(b))
+            return self._unary(code, a, self._scalar(b))
         if b.backend is not self:
             self._check(b)
         if a.storage.dtype != b.storage.dtype:
@@ -161,85 +182,52 @@ class StridedBackend:
         if b.shape == shape:
             strides, size = _compact_plan(shape)
             if a.strides == strides and b.strides == strides:
-                flat = self.ext.ewise_flat(self._codes[op], a.storage, a.offset, b.storage, b.offset, 0.0, size)
+                flat = self.ext.ewise_flat(code, a.storage, a.offset, b.storage, b.offset, 0.0, size)
                 return NDArray(flat, shape, strides, 0, self)
             a_strides, b_strides = a.strides, b.strides
         else:
             shape, a_strides, b_strides = _broadcast_plan(shape, a.strides, b.shape, b.strides)
             strides = compact_strides(shape)
-        flat = self.ext.ewise(self._codes[op], a.storage, a_strides, a.offset, b.storage, b_strides, b.offset, 0.0, shape)
+        flat = self.ext.ewise(code, a.storage, a_strides, a.offset, b.storage, b_strides, b.offset, 0.0, shape)
         return NDArray(flat, shape, strides, 0, self)
 
-    def _reversed(self, op, a, b):
+    def _reversed(self, code, a, b):
         """op(b, a) for a Python scalar b."""
-        if a.__class__ is not NDArray or a.backend is not self:
+        if a.backend is not self:
             self._check(a)
         b, shape = self._scalar(b), a.shape
         strides, size = _compact_plan(shape)
         if a.strides == strides:
-            flat = self.ext.ewise_flat(self._codes[op], None, 0, a.storage, a.offset, b, size)
+            flat = self.ext.ewise_flat(code, None, 0, a.storage, a.offset, b, size)
         else:
-            flat = self.ext.ewise(self._codes[op], None, (), 0, a.storage, a.strides, a.offset, b, shape)
+            flat = self.ext.ewise(code, None, (), 0, a.storage, a.strides, a.offset, b, shape)
         return NDArray(flat, shape, strides, 0, self)
 
-    def _unary(self, op, a, scalar=0.0):
+    def _unary(self, code, a, scalar=0.0):
         """op(a) for a unary op, or op(a, scalar) for a binary one."""
         if a.__class__ is not NDArray or a.backend is not self:
             self._check(a)
         shape = a.shape
         strides, size = _compact_plan(shape)
         if a.strides == strides:
-            flat = self.ext.ewise_flat(self._codes[op], a.storage, a.offset, None, 0, scalar, size)
+            flat = self.ext.ewise_flat(code, a.storage, a.offset, None, 0, scalar, size)
         else:
-            flat = self.ext.ewise(self._codes[op], a.storage, a.strides, a.offset, None, (), 0, scalar, shape)
+            flat = self.ext.ewise(code, a.storage, a.strides, a.offset, None, (), 0, scalar, shape)
         return NDArray(flat, shape, strides, 0, self)
 
-    def add(self, a, b): return self._binary("add", a, b)
-    def sub(self, a, b): return self._binary("sub", a, b)
-    def mul(self, a, b): return self._binary("mul", a, b)
-    def div(self, a, b): return self._binary("div", a, b)
-    def maximum(self, a, b): return self._binary("maximum", a, b)
-    def eq(self, a, b): return self._binary("eq", a, b)
-    def ge(self, a, b): return self._binary("ge", a, b)
-    def power(self, a, exponent): return self._unary("power", a, self._scalar(exponent))
-    def power_ewise(self, a, b): return self._binary("power", a, b)
-
-    # The other comparisons derive from the eq and ge kernels, NaN-correct (NaN compares unequal to all):
-    # a > b is (a >= b) - (a == b); a <= b is b >= a (or -a >= -b for a scalar b); a != b is 1 - (a == b).
-    def gt(self, a, b): return self.sub(self.ge(a, b), self.eq(a, b))
-    def lt(self, a, b): return self.sub(self.le(a, b), self.eq(a, b))
-    def ne(self, a, b): return self.rsub(self.eq(a, b), 1.0)
-
-    def le(self, a, b):
-        if b.__class__ is not NDArray:
-            return self.ge(self.neg(a), -self._scalar(b))
-        return self.ge(b, a)
-    def rsub(self, a, b): return self._reversed("sub", a, b)
-    def rdiv(self, a, b): return self._reversed("div", a, b)
-    def neg(self, a): return self._unary("neg", a)
-    def exp(self, a): return self._unary("exp", a)
-    def log(self, a): return self._unary("log", a)
-    def tanh(self, a): return self._unary("tanh", a)
-    def sqrt(self, a): return self._unary("sqrt", a)
-    def sigmoid(self, a): return self._unary("sigmoid", a)
-
-    # reductions ---------------------------------------------------------------------------
-    def _reduce(self, reduction, a, axes, keepdims):
+    def reduce(self, op, a, axes=None, keepdims=False):
+        code = _REDUCTION_CODES.get(op)
+        if code is None:
+            raise ValueError(f"unknown reduction {op!r}; reductions are: {', '.join(REDUCTIONS)}")
         if a.__class__ is not NDArray or a.backend is not self:
             self._check(a)
-        if axes is not None and axes.__class__ is not tuple:
-            axes = (axes,) if isinstance(axes, int) else tuple(axes)
-        shape, strides, n_kept, out_shape = _reduce_plan(a.shape, a.strides, axes, keepdims)
-        flat = self.ext.reduce(reduction, a.storage, shape, strides, a.offset, n_kept)
-        return NDArray(flat, out_shape, compact_strides(out_shape), 0, self)
-
-    def sum(self, a, axes=None, keepdims=False):
-        return self._reduce(0, a, axes, keepdims)
-
-    def max(self, a, axes=None, keepdims=False):
-        if a.size == 0:
+        if op == "max" and a.size == 0:
             raise ValueError(f"max of an empty array (shape {a.shape}) has no value")
-        return self._reduce(1, a, axes, keepdims)
+        if axes is not None and axes.__class__ is not tuple and not isinstance(axes, int):
+            axes = tuple(axes)
+        shape, strides, n_kept, out_shape = _reduce_plan(a.shape, a.strides, axes, keepdims, op)
+        flat = self.ext.reduce(code, a.storage, shape, strides, a.offset, n_kept)
+        return NDArray(flat, out_shape, compact_strides(out_shape), 0, self)
 
     # linear algebra ---------------------------------------------------------------------
     def matmul(self, a, b, step=None):
@@ -289,7 +277,6 @@ class StridedBackend:
     def permute(self, a, axes): self._check(a); return a.permute(axes)
     def broadcast_to(self, a, shape): self._check(a); return a.broadcast_to(shape)
     def getitem(self, a, index): self._check(a); return a[index]
-    def flip(self, a, axes): self._check(a); return a.flip(axes)
 
     def setitem(self, a, index, value):
         self._check(a)
@@ -304,10 +291,10 @@ class StridedBackend:
             if value.storage.data_ptr() == view.storage.data_ptr():
                 value = self.copy(value)  # the source may overlap the destination
             value = value.broadcast_to(view.shape)
-            self.ext.ewise_into(self._codes["copy"], value.storage, value.strides, value.offset, None, (), 0, 0.0,
+            self.ext.ewise_into(_COPY, value.storage, value.strides, value.offset, None, (), 0, 0.0,
                                 view.storage, view.strides, view.offset, view.shape)
         else:
-            self.ext.ewise_into(self._codes["copy"], None, (), 0, None, (), 0, self._scalar(value),
+            self.ext.ewise_into(_COPY, None, (), 0, None, (), 0, self._scalar(value),
                                 view.storage, view.strides, view.offset, view.shape)
 
     def inplace(self, op, a, b):
@@ -320,7 +307,7 @@ class StridedBackend:
             raise ValueError(f"cannot write in place into a broadcast view (shape {a.shape}, strides {a.strides}); "
                              f"compact() it first")
         if b.__class__ is not NDArray:
-            self.ext.ewise_into(self._codes[op], a.storage, a.strides, a.offset, None, (), 0, self._scalar(b),
+            self.ext.ewise_into(_CODES[op], a.storage, a.strides, a.offset, None, (), 0, self._scalar(b),
                                 a.storage, a.strides, a.offset, a.shape)
             return
         if b.backend is not self:
@@ -331,31 +318,8 @@ class StridedBackend:
             b = self.copy(b)  # an overlapping view would read elements already overwritten
         if b.shape != a.shape:
             b = b.broadcast_to(a.shape)
-        self.ext.ewise_into(self._codes[op], a.storage, a.strides, a.offset, b.storage, b.strides, b.offset, 0.0,
+        self.ext.ewise_into(_CODES[op], a.storage, a.strides, a.offset, b.storage, b.strides, b.offset, 0.0,
                             a.storage, a.strides, a.offset, a.shape)
-
-    def stack(self, arrays, axis):
-        arrays = list(arrays)
-        for a in arrays:
-            self._check(a)
-        if not arrays or any(a.shape != arrays[0].shape for a in arrays):
-            raise ValueError(f"stack needs at least one array, all of one shape; got {[a.shape for a in arrays]}")
-        first = arrays[0]
-        axis = axis % (first.ndim + 1)
-        shape = first.shape[:axis] + (len(arrays),) + first.shape[axis:]
-        out = self.full(shape, 0.0, first.dtype)
-        for i, a in enumerate(arrays):
-            out[(slice(None),) * axis + (i,)] = a
-        return out
-
-    def pad(self, a, widths):
-        self._check(a)
-        widths = tuple(tuple(w) for w in widths)
-        if len(widths) != a.ndim or any(lo < 0 or hi < 0 for lo, hi in widths):
-            raise ValueError(f"pad widths {widths} must give (before, after) >= 0 for each of the {a.ndim} axes")
-        out = self.full(tuple(s + lo + hi for s, (lo, hi) in zip(a.shape, widths)), 0.0, a.dtype)
-        out[tuple(slice(lo, lo + s) for s, (lo, _) in zip(a.shape, widths))] = a
-        return out
 
     def as_strided(self, a, shape, strides):
         self._check(a)
@@ -388,20 +352,18 @@ def _broadcast_strides(shape, strides, target):
 
 
 @functools.lru_cache(maxsize=4096)
-def _reduce_plan(shape, strides, axes, keepdims):
+def _reduce_plan(shape, strides, axes, keepdims, op):
     """(shape, strides) reordered so the reduced axes trail, the number kept, and the output shape."""
-    ndim = len(shape)
-    axes = tuple(range(ndim)) if axes is None else axes
-    if any(not -ndim <= ax < max(ndim, 1) for ax in axes):
-        raise ValueError(f"axes {axes} out of range for an array of shape {shape}")
-    reduced = {ax % ndim for ax in axes} if ndim else set()
-    kept = [d for d in range(ndim) if d not in reduced]
-    order = kept + sorted(reduced)  # the kernel reduces the trailing axes
-    if keepdims:
-        out_shape = tuple(1 if d in reduced else shape[d] for d in range(ndim))
-    else:
-        out_shape = tuple(shape[d] for d in kept)
+    reduced = normalize_axes(axes, len(shape), op)
+    kept = [d for d in range(len(shape)) if d not in reduced]
+    order = kept + list(reduced)  # the kernel reduces the trailing axes
+    out_shape = keepdims_shape(shape, reduced) if keepdims else tuple(shape[d] for d in kept)
     return tuple(shape[d] for d in order), tuple(strides[d] for d in order), len(kept), out_shape
+
+
+def _is_scalar(b):
+    """True for a Python number or a 0-d NumPy array (an operand `ewise` takes in place of an array)."""
+    return b.__class__ is float or isinstance(b, numbers.Real) or (isinstance(b, np.ndarray) and b.ndim == 0)
 
 
 def _batch_offsets(a, batch):

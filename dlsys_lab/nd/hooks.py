@@ -7,24 +7,42 @@ that shadow its methods; with none registered the wrappers are removed, so backe
 from __future__ import annotations
 
 import functools
+import threading
 
 import numpy as np
 
-# Protocol functions that return arrays (new storage or a view) or write into one.
-HOOKED = ("from_numpy", "full", "astype", "add", "sub", "mul", "div", "maximum", "eq", "ge", "rsub", "rdiv",
-          "power", "neg", "exp", "log", "tanh", "sqrt", "sigmoid", "inplace", "sum", "max", "matmul", "reshape",
-          "permute", "broadcast_to", "getitem", "setitem", "stack", "flip", "pad", "as_strided", "copy", "assign")
+from .op_names import EWISE_OPS
+
+# Backend functions that return arrays (new storage or a view) or write into one: the protocol's and those every
+# backend derives from it (nd/backend.py). Only the outermost call is reported, under its own name (`ewise` and
+# `reduce` under their op's), so nd.add(a, b) is one "add" whether a backend derives it or not.
+HOOKED = tuple(dict.fromkeys((
+    "from_numpy", "full", "astype", "ewise", "inplace", "reduce", "matmul", "reshape", "permute", "broadcast_to",
+    "getitem", "setitem", "as_strided", "copy", "assign", *EWISE_OPS, "rsub", "rdiv", "power_ewise", "sum", "max",
+    "stack", "pad", "flip")))
+NAMED_BY_OP = ("ewise", "reduce")
 
 LISTENERS: list = []
 _installed: list = []
+_calls = threading.local()  # .depth: backend calls under way on this thread
 
 
 def _wrap(backend, name, method):
+    by_op = name in NAMED_BY_OP
+
     @functools.wraps(method)
     def listened(*args, **kwargs):
-        result = method(*args, **kwargs)
+        depth = getattr(_calls, "depth", 0)
+        _calls.depth = depth + 1
+        try:
+            result = method(*args, **kwargs)
+        finally:
+            _calls.depth = depth
+        if depth:  # made by another backend call, which reports its result
+            return result
+        label = args[0] if by_op else name
         for listener in tuple(LISTENERS):
-            result = listener.call(backend, name, args, result)
+            result = listener.call(backend, label, args, result)
         return result
     return listened
 

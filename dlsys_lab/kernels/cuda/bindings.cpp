@@ -77,6 +77,7 @@ Tensor ewise_flat(int op, const c10::optional<Tensor>& a, int64_t a_offset, cons
 }
 
 Tensor reduce(int red, const Tensor& a, const Dims& shape, const Dims& strides, int64_t offset, int64_t n_kept) {
+  TORCH_CHECK(red >= 0 && red < N_REDUCTIONS, "unknown reduction ", red);
   check_storage(a, "a", at::kCUDA);
   check_layout(a, shape, strides, offset, "a");
   TORCH_CHECK(n_kept >= 0 && n_kept <= static_cast<int64_t>(shape.size()), "n_kept out of range");
@@ -138,10 +139,11 @@ Tensor matmul(int step, const Tensor& a, const Dims& a_offsets, int64_t a_rs, in
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   using namespace dlsys;
   m.doc() = "dlsys_lab's CUDA kernels for the cuda backend";
-  const std::vector<std::string> ops = DLSYS_OP_NAMES, steps = DLSYS_CUDA_MATMUL_STEP_NAMES;
-  m.attr("OPS") = ops;
+  const std::vector<std::string> ops = DLSYS_OP_NAMES, reductions = DLSYS_REDUCTION_NAMES,
+                                 steps = DLSYS_CUDA_MATMUL_STEP_NAMES;
+  m.attr("OPS") = ops;  // the op codes ewise takes are positions in these lists
+  m.attr("REDUCTIONS") = reductions;
   m.attr("MATMUL_STEPS") = steps;
-  m.attr("REDUCTIONS") = std::vector<std::string>{"sum", "max"};
   m.def("ewise", &ewise, "a new compact array holding op(a, b); a missing operand is the scalar");
   m.def("ewise_flat", &ewise_flat, "op(a, b) over n compact elements from each offset; a missing operand is the scalar");
   m.def("ewise_into", &ewise_into, "writes op(a, b) into a strided view of out");
