@@ -10,6 +10,7 @@ When uvicorn shuts down (after answering every request in flight), the app print
 """
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from contextlib import asynccontextmanager
@@ -69,6 +70,7 @@ def create_app(runtime: Runtime, max_batch: int = 32, max_wait_ms: float = 5.0, 
     @asynccontextmanager
     async def lifespan(app):
         batcher.start()
+        gc.freeze()  # the model and the libraries live as long as the server: out of every collection's scan
         yield
         await batcher.close()  # after uvicorn has answered every request in flight
         print(ServeSummary(responses=metrics.response_counts()).line(), file=sys.stderr, flush=True)
