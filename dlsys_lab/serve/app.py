@@ -25,7 +25,8 @@ from .generate import TextGenerator
 from .metrics import CountResponses, ServerMetrics
 from .predict import PATH, PredictEndpoint
 from .runtime import Runtime
-from .schemas import ErrorBody, GenerateRequest, Health, ModelInfo, ServeSummary
+from .schemas import (ErrorBody, GenerateRequest, Health, ModelInfo, PredictRequest, PredictResponse,
+                      ServeSummary)
 
 
 def _error(status: int, detail: str, headers: dict | None = None) -> JSONResponse:
@@ -89,6 +90,10 @@ def create_app(runtime: Runtime, max_batch: int = 32, max_wait_ms: float = 5.0, 
             return _error(400, f"malformed JSON; {expected}")
         first = errors[0]
         return _error(422, f"{'.'.join(map(str, first['loc']))}: {first['msg']}; {expected}")
+
+    @app.post(PATH, response_model=PredictResponse, responses={code: {"model": ErrorBody} for code in (400, 422, 503)})
+    async def predict(request: PredictRequest):  # (the route's documentation, and 405 for other methods)
+        raise RuntimeError("ServeApp answers POST /v1/predict before FastAPI's routing")
 
     if generator is not None:
         @app.post("/v1/generate", responses={422: {"model": ErrorBody}})

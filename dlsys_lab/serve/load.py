@@ -101,6 +101,7 @@ class _Connection(asyncio.Protocol):
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop, self.transport, self.buffer, self.waiter, self.closed = loop, None, bytearray(), None, False
+        self.head = b""  # the last response's status line and headers, lowercased
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -120,6 +121,7 @@ class _Connection(asyncio.Protocol):
         if len(self.buffer) >= size:
             body, keep = bytes(self.buffer[end + 4:size]), b"\r\nconnection: close" not in head
             del self.buffer[:size]
+            self.head = head
             self.waiter.set_result((int(head[9:12]), body, keep, time.perf_counter()))
 
     def connection_lost(self, exc) -> None:
