@@ -2,11 +2,11 @@
 end: answers equal offline inference, batching under concurrency, overload, bad input, SIGTERM."""
 import asyncio
 import json
+import re
 import signal
 import threading
 import time
 
-import aiohttp
 import httpx
 import numpy as np
 import pytest
@@ -14,7 +14,7 @@ import pytest
 import dlsys_lab as dl
 from dlsys_lab import nn
 from dlsys_lab.serve import ServerProcess, load_runtime
-from dlsys_lab.serve.load import run_load
+from dlsys_lab.serve.load import _Connection, run_load
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serve")]  # one worker starts each server once
 
@@ -91,13 +91,18 @@ def test_health_model_info_and_prometheus_metrics(server):
 
 
 async def _burst(url, n):
-    """(status, Retry-After) of n requests sent at once."""
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=n)) as session:
-        async def one():
-            async with session.post(f"{url}/v1/predict", json={"inputs": [[0.5] * 64]}) as response:
-                await response.read()
-                return response.status, response.headers.get("Retry-After")
-        return await asyncio.gather(*(one() for _ in range(n)))
+    """(status, Retry-After) of n requests written at once, on n connections opened beforehand (a client that
+    opened its connections one request at a time would be slower than the server it means to overload)."""
+    loop, port = asyncio.get_running_loop(), int(url.rsplit(":", 1)[1])
+    connections = [(await loop.create_connection(lambda: _Connection(loop), "127.0.0.1", port))[1] for _ in range(n)]
+    body = json.dumps({"inputs": [[0.5] * 64]}).encode()
+    request = (b"POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+               b"Content-Length: %d\r\n\r\n" % len(body)) + body
+    answers = await asyncio.gather(*(connection.request(request) for connection in connections))
+    for connection in connections:
+        connection.transport.close()
+    retries = [re.search(rb"\r\nretry-after: *(\S+)", connection.head) for connection in connections]
+    return [(status, retry and retry[1].decode()) for (status, *_), retry in zip(answers, retries)]
 
 
 def test_overload_gives_only_200_and_503_with_retry_after(mlp_onnx, inputs):

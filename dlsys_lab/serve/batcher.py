@@ -2,8 +2,8 @@
 max_wait seconds; then one forward pass serves them all, and each request gets back its own rows.
 
 `plan.plan_batches` makes the same decisions on plain data (lab09_optimization). It runs in the server's
-event loop; the forward pass runs on a worker thread, so requests keep arriving
-(and overflowing the queue, which `submit` refuses with QueueFull) while the model computes.
+event loop; a slow model's forward pass runs on a worker thread, so requests keep arriving (and overflowing the
+queue, which `submit` refuses with QueueFull) while the model computes; a fast one's in the loop (see below).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import asyncio
 import collections
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -33,26 +33,30 @@ class BatchResult:
 class _Waiting:
     rows: np.ndarray
     future: asyncio.Future
-    arrived: float = field(default_factory=time.monotonic)
+    arrived: float  # the event loop's clock
 
 
 class DynamicBatcher:
     """Batches the rows of concurrent requests for `run` (a function from a batch of rows to output rows).
 
-    `on_batch(rows, seconds)` is told the size and duration of every forward pass."""
+    `on_batch(rows, seconds)` is told the size and duration of every forward pass. With `in_thread`, forward passes
+    run on a worker thread, so that requests keep arriving while the model computes; without, in the event loop
+    itself, which is cheaper for a short forward pass: the hand-off to a thread and back costs two thread wake-ups,
+    and the thread needs the GIL, which a busy event loop gives up only every few milliseconds."""
 
     def __init__(self, run: Callable[[np.ndarray], np.ndarray], max_batch: int, max_wait_s: float, max_queue: int,
-                 on_batch: Callable[[int, float], None] | None = None):
+                 on_batch: Callable[[int, float], None] | None = None, in_thread: bool = True):
         if max_batch < 1 or max_queue < 1 or max_wait_s < 0:
             raise ValueError(f"need max_batch >= 1, max_queue >= 1 and max_wait >= 0; got {max_batch}, "
                              f"{max_queue} and {max_wait_s}")
         self.run, self.max_batch, self.max_wait_s, self.max_queue = run, max_batch, max_wait_s, max_queue
-        self.on_batch = on_batch
+        self.on_batch, self.in_thread = on_batch, in_thread
         self._queue: collections.deque[_Waiting] = collections.deque()
         self._rows = 0  # rows waiting in the queue
-        self._wake = asyncio.Event()
+        self._wake: asyncio.Future | None = None  # what the batching loop waits on, when it waits
         self._closing = False
         self._task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="forward")
 
     @property
@@ -68,47 +72,55 @@ class DynamicBatcher:
             raise QueueFull("the server is shutting down")
         if len(self._queue) >= self.max_queue:
             raise QueueFull(f"the queue holds max-queue = {self.max_queue} requests")
-        waiting = _Waiting(rows, asyncio.get_running_loop().create_future())
+        loop = asyncio.get_running_loop()
+        waiting = _Waiting(rows, loop.create_future(), loop.time())
         self._queue.append(waiting)
         self._rows += len(rows)
-        self._wake.set()
+        if len(self._queue) == 1 or self._rows >= self.max_batch:  # (only then can the batching loop act)
+            self._wakeup()
         return await waiting.future
 
     def start(self) -> None:
         """Start the loop that forms and runs batches (call it inside the event loop)."""
-        self._task = asyncio.get_running_loop().create_task(self._serve())
+        self._loop = asyncio.get_running_loop()
+        self._task = self._loop.create_task(self._serve())
 
     async def close(self) -> None:
         """Answer every queued request, then stop."""
         self._closing = True
-        self._wake.set()
+        self._wakeup()
         if self._task is not None:
             await self._task
         self._executor.shutdown()
+
+    def _wakeup(self) -> None:
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+
+    async def _sleep(self, until: float | None) -> None:
+        """Wait for _wakeup, or until the loop's clock reads `until`."""
+        self._wake = self._loop.create_future()
+        timer = self._loop.call_at(until, self._wakeup) if until is not None else None
+        try:
+            await self._wake
+        finally:
+            self._wake = None
+            if timer is not None:
+                timer.cancel()
 
     async def _serve(self) -> None:
         while True:
             if not self._queue:
                 if self._closing:
                     return
-                self._wake.clear()
-                await self._wake.wait()
+                await self._sleep(None)
                 continue
-            await self._collect()
+            deadline = self._queue[0].arrived + self.max_wait_s
+            if self._rows < self.max_batch and not self._closing and self._loop.time() < deadline:
+                await self._sleep(deadline)  # until max_batch rows are queued or the oldest has waited max_wait
+                continue
             await self._run_batch(self._take())
-
-    async def _collect(self) -> None:
-        """Wait until max_batch rows are queued or the oldest request has waited max_wait (or we are closing)."""
-        deadline = self._queue[0].arrived + self.max_wait_s
-        while self._rows < self.max_batch and not self._closing:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), remaining)
-            except TimeoutError:
-                return
+            await asyncio.sleep(0)  # (let the answered requests respond and new ones arrive)
 
     def _take(self) -> list[_Waiting]:
         """The oldest requests whose rows fit in one batch together."""
@@ -123,7 +135,10 @@ class DynamicBatcher:
         batch = np.concatenate([w.rows for w in taken]) if len(taken) > 1 else taken[0].rows
         start = time.perf_counter()
         try:
-            outputs = await asyncio.get_running_loop().run_in_executor(self._executor, self.run, batch)
+            if self.in_thread:
+                outputs = await self._loop.run_in_executor(self._executor, self.run, batch)
+            else:
+                outputs = self.run(batch)
         except Exception as err:  # the model failed: every request of the batch gets the error
             for w in taken:
                 if not w.future.done():
