@@ -83,6 +83,15 @@ def test_reductions_by_name_with_negative_axes(device_name, op):
     np.testing.assert_allclose(got, getattr(np, op)(x, axis=(0, 2), keepdims=True), rtol=1e-6)
 
 
+def test_max_of_a_row_with_nan_is_nan_as_in_numpy(device_name):
+    backend = dl.device(device_name).backend
+    x = np.arange(2 * 3 * 40, dtype="float32").reshape(2, 3, 40)
+    x[0, 1, 17], x[1, 2, 0] = np.nan, np.nan  # inside a vectorized row, and at a row's start
+    for axes in ((2,), (1,), (0, 1, 2)):
+        got = backend.to_numpy(backend.reduce("max", backend.from_numpy(x), axes, False))
+        np.testing.assert_array_equal(got, np.max(x, axis=axes))
+
+
 def test_stack_pad_and_flip_are_derived_alike_on_every_backend(device_name):
     backend = dl.device(device_name).backend
     x = np.arange(6.0, dtype="float32").reshape(2, 3)

@@ -109,15 +109,22 @@ void ewise_kernel(const T* a, const Dims& as, const T* b, const Dims& bs, T* out
 // Sums go through blocks of 1024 in T, then into a double, so float32 sums stay accurate.
 template <int RED, typename T>
 T reduce_row(const T* p, int64_t n, int64_t stride) {
-  if (RED == MAX) {
+  if (RED == MAX) {  // a NaN anywhere makes the max NaN, as in NumPy; `nan` is counted beside the vector max
     T best = p[0];
+    int nan = 0;
     if (stride == 1) {
-#pragma omp simd reduction(max : best)
-      for (int64_t i = 0; i < n; ++i) best = p[i] > best ? p[i] : best;
+#pragma omp simd reduction(max : best) reduction(| : nan)
+      for (int64_t i = 0; i < n; ++i) {
+        best = p[i] > best ? p[i] : best;
+        nan |= p[i] != p[i];
+      }
     } else {
-      for (int64_t i = 0; i < n; ++i) best = p[i * stride] > best ? p[i * stride] : best;
+      for (int64_t i = 0; i < n; ++i) {
+        best = p[i * stride] > best ? p[i * stride] : best;
+        nan |= p[i * stride] != p[i * stride];
+      }
     }
-    return best;
+    return nan ? std::numeric_limits<T>::quiet_NaN() : best;
   }
   double total = 0;
   for (int64_t b0 = 0; b0 < n; b0 += 1024) {
@@ -135,7 +142,7 @@ T reduce_row(const T* p, int64_t n, int64_t stride) {
 }
 
 template <int RED, typename T>
-T combine(T x, T y) { return RED == SUM ? x + y : (x > y ? x : y); }
+T combine(T x, T y) { return RED == SUM ? x + y : ((x != x || x > y) ? x : y); }  // NaN wins
 
 // Reduces the trailing dimensions of (shape, strides): out has prod(shape[:n_kept]) elements.
 template <int RED, typename T>

@@ -35,7 +35,7 @@ __global__ void ewise_kernel(const T* a, const T* b, T scalar, T* out, Layout la
 }
 
 template <int RED, typename T>
-__device__ T combine(T x, T y) { return RED == SUM ? x + y : (x > y ? x : y); }
+__device__ T combine(T x, T y) { return RED == SUM ? x + y : ((x != x || x > y) ? x : y); }  // NaN wins, as in NumPy
 
 // Block (o, c) folds chunk c of output o's reduced elements, then the block's threads combine
 // their partial results in shared memory, halving the active threads each step.
