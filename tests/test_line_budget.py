@@ -32,7 +32,7 @@ BUDGET = {
     "dlsys_lab/prune": 250,             # 210
     "dlsys_lab/quant": 400,             # 317
     "dlsys_lab/sched": 200,             # 155
-    "dlsys_lab/serve": 1050,            # 915
+    "dlsys_lab/serve": 1350,            # 1172 (the lean predict path: an ASGI endpoint, one-write protocol)
     "dlsys_lab/uq": 450,                # 391
     "dlsys_lab/viz": 1300,              # 1096 (week 9 widgets, the parallel timeline)
     "dlsys_lab/workflow": 300,          # 222
