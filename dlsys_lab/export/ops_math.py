@@ -18,7 +18,8 @@ ONE_TO_ONE = [
     ("Add", ew.Add, ops.add), ("Sub", ew.Sub, ops.sub), ("Mul", ew.Mul, ops.mul), ("Div", ew.Div, ops.div),
     ("Pow", ew.Power, ops.power_tensor), ("Neg", ew.Neg, ops.neg), ("Exp", ew.Exp, ops.exp),
     ("Log", ew.Log, ops.log), ("Tanh", ew.Tanh, ops.tanh), ("Sigmoid", ew.Sigmoid, ops.sigmoid),
-    ("Sqrt", ew.Sqrt, ops.sqrt), ("Relu", ew.ReLU, ops.relu), ("MatMul", mm.MatMul, ops.matmul),
+    ("Sqrt", ew.Sqrt, ops.sqrt), ("Abs", ew.Abs, ops.abs), ("Relu", ew.ReLU, ops.relu),
+    ("MatMul", mm.MatMul, ops.matmul),
 ]
 
 
