@@ -2,6 +2,9 @@
 (and its missing-file message), the synthetic sequence task, and transforms.
 """
 import gzip
+import importlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -25,6 +28,24 @@ def test_digits_split_is_fixed_disjoint_and_scaled():
     np.testing.assert_array_equal(again_train.arrays[0], x_train)
     assert sorted(np.concatenate([y_train, y_test]).tolist()) == sorted(original.target.tolist())
     assert digits(flatten=False)[0].arrays[0].shape == (1437, 1, 8, 8)
+
+
+@pytest.mark.parametrize("where", ["bundled file", "scikit-learn's loader"])
+def test_digit_images_are_scikit_learns(where, monkeypatch, tmp_path):
+    if where != "bundled file":
+        monkeypatch.setattr(importlib.import_module("dlsys_lab.data.digits"), "_bundled_csv", lambda: tmp_path / "elsewhere.csv.gz")
+    images, labels = dl.data.digit_images()
+    original = load_digits()
+    np.testing.assert_array_equal(images, (original.data / 16.0).astype(np.float32))
+    np.testing.assert_array_equal(labels, original.target)
+    assert images.dtype == np.float32 and labels.dtype == np.int64
+    np.testing.assert_array_equal(dl.data.digit_images(flatten=False)[0], images.reshape(-1, 1, 8, 8))
+
+
+def test_digit_images_load_without_importing_scikit_learn():
+    code = "import sys, dlsys_lab as dl; dl.data.digit_images(); print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"  # its import costs about 1 s in every process (a grader's judge, a notebook)
 
 
 def test_loader_yields_all_samples_once_per_epoch_as_tensors(device_name):
