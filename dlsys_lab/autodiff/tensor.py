@@ -4,7 +4,6 @@ Arithmetic operators and methods call the ops in ops_*.py; `backward` runs the e
 """
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
@@ -13,6 +12,7 @@ from ..nd.backend import DTYPES
 from ..nd.dtypes import numpy_dtype
 from ..nd.device import Device, default_device
 from ..nd.device import device as _device
+from ..nd.shapes import Shaped
 
 
 def make_tensor(data, nd, device, op, inputs, requires_grad):
@@ -29,7 +29,7 @@ def _check_dtype(dtype):
     return dtype
 
 
-class Tensor:
+class Tensor(Shaped):
     """An n-dimensional array on a device that records the operations applied to it."""
 
     __slots__ = ("data", "backend", "device", "op", "inputs", "requires_grad", "grad", "__weakref__")
@@ -63,16 +63,6 @@ class Tensor:
     def dtype(self) -> str:
         """'float32', 'float64', 'bfloat16' or 'float16'."""
         return self.backend.dtype(self.data)
-
-    @property
-    def ndim(self) -> int:
-        """The number of axes."""
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        """The number of elements."""
-        return math.prod(self.shape)
 
     @property
     def is_leaf(self) -> bool:

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .shapes import broadcast_shapes, compact_strides, permutation
+from .shapes import Shaped, broadcast_shapes, compact_strides, permutation
 
 __all__ = ["NDArray", "broadcast_shapes", "compact_strides"]
 
@@ -16,7 +16,7 @@ DTYPE_NAMES = {"torch.float32": "float32", "torch.float64": "float64", "torch.bf
                "torch.float16": "float16"}
 
 
-class NDArray:
+class NDArray(Shaped):
     """An n-dimensional view of a flat storage (a 1-D torch tensor) owned by a compiled backend."""
 
     __slots__ = ("storage", "shape", "strides", "offset", "backend")
@@ -34,16 +34,6 @@ class NDArray:
     def device(self) -> str:
         """The name of the device holding the storage."""
         return self.backend.name
-
-    @property
-    def ndim(self) -> int:
-        """The number of dimensions."""
-        return len(self.shape)
-
-    @property
-    def size(self) -> int:
-        """The number of elements."""
-        return math.prod(self.shape)
 
     def data_ptr(self) -> int:
         """The address of the first element: views of one storage differ only by their offset."""

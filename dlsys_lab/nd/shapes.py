@@ -1,8 +1,26 @@
 """Shape arithmetic shared by the tensor ops (autodiff) and the strided NDArray: compact strides, broadcasting,
-reduction axes and axis permutations. Pure functions of tuples, cached, each error naming what was asked."""
+reduction axes and axis permutations (pure functions of tuples, cached, each error naming what was asked), and
+`Shaped`, the `ndim` and `size` both classes derive from their `shape`."""
 from __future__ import annotations
 
 import functools
+import math
+
+
+class Shaped:
+    """`ndim` and `size` of whatever has a `shape` (the NDArray and the Tensor)."""
+
+    __slots__ = ()
+
+    @property
+    def ndim(self) -> int:
+        """The number of axes."""
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return math.prod(self.shape)
 
 
 @functools.lru_cache(maxsize=4096)
