@@ -7,6 +7,7 @@
 #include <ATen/ops/empty.h>
 #include <torch/csrc/utils/pybind.h>
 
+#include "ops.h"
 #include "walk.h"
 
 namespace dlsys {
@@ -31,6 +32,26 @@ inline void check_layout(const Tensor& t, const Dims& shape, const Dims& strides
   }
   TORCH_CHECK(lo >= 0 && hi < t.numel(), name, ": the view reaches outside its storage of ", t.numel(),
               " elements (offset ", offset, ")");
+}
+
+// The arguments of ewise_into on either backend: a known op, operands and out in storages of `device` (one
+// device, one dtype), and every view inside its storage.
+inline void check_ewise_args(int op, const c10::optional<Tensor>& a, const Dims& a_strides, int64_t a_offset,
+                             const c10::optional<Tensor>& b, const Dims& b_strides, int64_t b_offset,
+                             const Tensor& out, const Dims& out_strides, int64_t out_offset, const Dims& shape,
+                             at::DeviceType device) {
+  TORCH_CHECK(op >= 0 && op < N_OPS, "unknown elementwise op ", op);
+  check_storage(out, "out", device);
+  check_layout(out, shape, out_strides, out_offset, "out");
+  for (const auto* t : {&a, &b})
+    if (t->has_value()) {
+      check_storage(**t, "operand", device);
+      TORCH_CHECK((*t)->device() == out.device(), "operands are on ", (*t)->device(), " and ", out.device());
+      TORCH_CHECK((*t)->scalar_type() == out.scalar_type(), "operands have dtypes ", (*t)->scalar_type(), " and ",
+                  out.scalar_type(), "; convert one with astype first");
+    }
+  if (a) check_layout(*a, shape, a_strides, a_offset, "a");
+  if (b) check_layout(*b, shape, b_strides, b_offset, "b");
 }
 
 }  // namespace dlsys

@@ -3,6 +3,7 @@
 // (storage, shape, strides, offset) in elements.
 #include "../common/layout_checks.h"
 #include "../common/ops.h"
+#include "../common/shared_bindings.h"
 #include "elementwise.h"
 #include "half_ops.h"
 #include "matmul.h"
@@ -41,17 +42,7 @@ Tensor empty_storage(int64_t n, const at::TensorOptions& options) {
 void ewise_into(int op, const c10::optional<Tensor>& a, Dims a_strides, int64_t a_offset,
                 const c10::optional<Tensor>& b, Dims b_strides, int64_t b_offset, double scalar,
                 const Tensor& out, const Dims& out_strides, int64_t out_offset, const Dims& shape) {
-  TORCH_CHECK(op >= 0 && op < N_OPS, "unknown elementwise op ", op);
-  check_storage(out, "out", at::kCPU);
-  check_layout(out, shape, out_strides, out_offset, "out");
-  for (const auto* t : {&a, &b})
-    if (t->has_value()) {
-      check_storage(**t, "operand", at::kCPU);
-      TORCH_CHECK((*t)->scalar_type() == out.scalar_type(), "operands have dtypes ", (*t)->scalar_type(),
-                  " and ", out.scalar_type(), "; convert one with astype first");
-    }
-  if (a) check_layout(*a, shape, a_strides, a_offset, "a");
-  if (b) check_layout(*b, shape, b_strides, b_offset, "b");
+  check_ewise_args(op, a, a_strides, a_offset, b, b_strides, b_offset, out, out_strides, out_offset, shape, at::kCPU);
   if (is_half(out.scalar_type()))
     return half_ewise_into(op, a, a_strides, a_offset, b, b_strides, b_offset, scalar, out, out_strides, out_offset, shape);
   const Dims zeros(shape.size(), 0);
@@ -174,17 +165,7 @@ Tensor matmul_int8_nt(const Tensor& a, const Tensor& b) {
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   using namespace dlsys;
-  m.doc() = "dlsys_lab's C++ kernels for the cpu backend";
-  const std::vector<std::string> ops = DLSYS_OP_NAMES, reductions = DLSYS_REDUCTION_NAMES,
-                                 steps = DLSYS_MATMUL_STEP_NAMES;
-  m.attr("OPS") = ops;  // the op codes ewise takes are positions in these lists
-  m.attr("REDUCTIONS") = reductions;
-  m.attr("MATMUL_STEPS") = steps;
-  m.def("ewise", &ewise, "a new compact array holding op(a, b); a missing operand is the scalar");
-  m.def("ewise_flat", &ewise_flat, "op(a, b) over n compact elements from each offset; a missing operand is the scalar");
-  m.def("ewise_into", &ewise_into, "writes op(a, b) into a strided view of out");
-  m.def("reduce", &reduce, "sum or max over the trailing dimensions (all but the first n_kept)");
-  m.def("cast", &cast, "a compact copy converted to float64 (to_double) or float32");
+  bind_shared(m, "dlsys_lab's C++ kernels for the cpu backend", DLSYS_MATMUL_STEP_NAMES, &ewise, &ewise_flat, &ewise_into, &reduce, &cast);
   m.def("cast_to", [](const Tensor& a, const Dims& shape, const Dims& strides, int64_t offset, const std::string& dtype) {
     static const std::map<std::string, at::ScalarType> names = {
         {"float32", at::kFloat}, {"float64", at::kDouble}, {"bfloat16", at::kBFloat16}, {"float16", at::kHalf}};

@@ -8,6 +8,7 @@
 
 #include "../common/layout_checks.h"
 #include "../common/ops.h"
+#include "../common/shared_bindings.h"
 #include "ndarray_cuda.h"
 
 namespace dlsys {
@@ -37,18 +38,7 @@ bool quad_aligned(const Tensor& t, const Dims& offsets) {
 void ewise_into(int op, const c10::optional<Tensor>& a, Dims a_strides, int64_t a_offset,
                 const c10::optional<Tensor>& b, Dims b_strides, int64_t b_offset, double scalar,
                 const Tensor& out, const Dims& out_strides, int64_t out_offset, const Dims& shape) {
-  TORCH_CHECK(op >= 0 && op < N_OPS, "unknown elementwise op ", op);
-  check_storage(out, "out", at::kCUDA);
-  check_layout(out, shape, out_strides, out_offset, "out");
-  for (const auto* t : {&a, &b})
-    if (t->has_value()) {
-      check_storage(**t, "operand", at::kCUDA);
-      TORCH_CHECK((*t)->get_device() == out.get_device(), "operands are on different GPUs");
-      TORCH_CHECK((*t)->scalar_type() == out.scalar_type(), "operands have dtypes ", (*t)->scalar_type(), " and ",
-                  out.scalar_type(), "; convert one with astype first");
-    }
-  if (a) check_layout(*a, shape, a_strides, a_offset, "a");
-  if (b) check_layout(*b, shape, b_strides, b_offset, "b");
+  check_ewise_args(op, a, a_strides, a_offset, b, b_strides, b_offset, out, out_strides, out_offset, shape, at::kCUDA);
   const c10::cuda::CUDAGuard guard(out.device());
   const Dims zeros(shape.size(), 0);
   const Walk w = make_walk(shape, {a ? &a_strides : &zeros, b ? &b_strides : &zeros, &out_strides});
@@ -138,17 +128,7 @@ Tensor matmul(int step, const Tensor& a, const Dims& a_offsets, int64_t a_rs, in
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   using namespace dlsys;
-  m.doc() = "dlsys_lab's CUDA kernels for the cuda backend";
-  const std::vector<std::string> ops = DLSYS_OP_NAMES, reductions = DLSYS_REDUCTION_NAMES,
-                                 steps = DLSYS_CUDA_MATMUL_STEP_NAMES;
-  m.attr("OPS") = ops;  // the op codes ewise takes are positions in these lists
-  m.attr("REDUCTIONS") = reductions;
-  m.attr("MATMUL_STEPS") = steps;
-  m.def("ewise", &ewise, "a new compact array holding op(a, b); a missing operand is the scalar");
-  m.def("ewise_flat", &ewise_flat, "op(a, b) over n compact elements from each offset; a missing operand is the scalar");
-  m.def("ewise_into", &ewise_into, "writes op(a, b) into a strided view of out");
-  m.def("reduce", &reduce, "sum or max over the trailing dimensions (all but the first n_kept)");
-  m.def("cast", &cast, "a compact copy converted to float64 (to_double) or float32");
+  bind_shared(m, "dlsys_lab's CUDA kernels for the cuda backend", DLSYS_CUDA_MATMUL_STEP_NAMES, &ewise, &ewise_flat, &ewise_into, &reduce, &cast);
   m.def("matmul", &matmul, "batched strided matmul with the chosen step");
   m.def("num_threads", [] {
           int device = 0, sms = 0;
