@@ -112,31 +112,29 @@ def test_embedding_matches_torch(device_name):
     np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), **TOL)
 
 
-@pytest.mark.parametrize("labels_as", ["float tensor", "numpy ints", "list"])
-def test_cross_entropy_loss_matches_torch(device_name, labels_as):
-    logits_np, labels = _x((5, 4)), np.array([0, 3, 1, 1, 2])
-    given = {"float tensor": dl.Tensor(labels, device=device_name, requires_grad=False),
-             "numpy ints": labels, "list": labels.tolist()}[labels_as]
-    logits = dl.Tensor(logits_np, device=device_name, dtype="float64")
-    loss = nn.CrossEntropyLoss()(logits, given)
-    t_logits = torch.tensor(logits_np, requires_grad=True)
-    t_loss = torch.nn.CrossEntropyLoss()(t_logits, torch.from_numpy(labels))
+def _assert_loss_agrees(loss_fn, t_loss_fn, x_np, target, t_target, device_name):
+    """loss_fn(x, target) and torch's t_loss_fn(x, t_target) on the same float64 x: equal losses (to 1e-12) and
+    equal gradients with respect to x."""
+    x, t_x = dl.Tensor(x_np, device=device_name, dtype="float64"), torch.tensor(x_np, requires_grad=True)
+    loss, t_loss = loss_fn(x, target), t_loss_fn(t_x, t_target)
     loss.backward()
     t_loss.backward()
     assert loss.item() == pytest.approx(t_loss.item(), rel=1e-12)
-    np.testing.assert_allclose(logits.grad.numpy(), t_logits.grad.numpy(), **TOL)
+    np.testing.assert_allclose(x.grad.numpy(), t_x.grad.numpy(), **TOL)
+
+
+@pytest.mark.parametrize("labels_as", ["float tensor", "numpy ints", "list"])
+def test_cross_entropy_loss_matches_torch(device_name, labels_as):
+    labels = np.array([0, 3, 1, 1, 2])
+    given = {"float tensor": dl.Tensor(labels, device=device_name, requires_grad=False),
+             "numpy ints": labels, "list": labels.tolist()}[labels_as]
+    _assert_loss_agrees(nn.CrossEntropyLoss(), torch.nn.CrossEntropyLoss(), _x((5, 4)), given,
+                        torch.from_numpy(labels), device_name)
 
 
 def test_mse_loss_matches_torch(device_name):
-    a_np, b_np = _x((3, 4)), _x((3, 4), seed=1)
-    a = dl.Tensor(a_np, device=device_name, dtype="float64")
-    loss = nn.MSELoss()(a, b_np)
-    ta = torch.tensor(a_np, requires_grad=True)
-    t_loss = torch.nn.MSELoss()(ta, torch.tensor(b_np))
-    loss.backward()
-    t_loss.backward()
-    assert loss.item() == pytest.approx(t_loss.item(), rel=1e-12)
-    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), **TOL)
+    b_np = _x((3, 4), seed=1)
+    _assert_loss_agrees(nn.MSELoss(), torch.nn.MSELoss(), _x((3, 4)), b_np, torch.tensor(b_np), device_name)
 
 
 def test_dropout_scales_kept_units_and_is_identity_in_eval(device_name):
