@@ -27,22 +27,24 @@ BATCH, LR, MOMENTUM = 32, 0.05, 0.9
 GOALS = {"cpu": 1.2}  # the largest ratio dlsys_lab/torch each device aims for; 1.5 elsewhere
 
 
+def timed_epochs(epochs: int, batches, step) -> list[float]:
+    """Seconds per epoch of step(x, y) over each (x, y) that batches() yields for that epoch."""
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        for x, y in batches():
+            step(x, y)
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def epoch_times_dlsys(train_set, epochs: int, device: str) -> list[float]:
     """Seconds per epoch of dlsys_lab training."""
     nn.init.manual_seed(0)
     model, loss_fn = make_mlp(device), nn.CrossEntropyLoss()
     optimizer = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     loader = DataLoader(train_set, batch_size=BATCH, shuffle=True, seed=0, device=device)
-    times = []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        for x, y in loader:
-            loss = loss_fn(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        times.append(time.perf_counter() - start)
-    return times
+    return timed_epochs(epochs, lambda: loader, lambda x, y: optimizer.minimize(loss_fn(model(x), y)))
 
 
 def epoch_times_torch(train_set, epochs: int) -> list[float]:
@@ -54,19 +56,19 @@ def epoch_times_torch(train_set, epochs: int) -> list[float]:
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     images, labels = train_set.arrays
     rng = np.random.default_rng(0)
-    times = []
-    for _ in range(epochs):
-        start = time.perf_counter()
+
+    def batches():
         order = rng.permutation(len(labels))
         for i in range(0, len(order), BATCH):
             idx = order[i:i + BATCH]
-            x, y = torch.from_numpy(images[idx]), torch.from_numpy(labels[idx])
-            loss = loss_fn(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        times.append(time.perf_counter() - start)
-    return times
+            yield torch.from_numpy(images[idx]), torch.from_numpy(labels[idx])
+
+    def step(x, y):
+        loss = loss_fn(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return timed_epochs(epochs, batches, step)
 
 
 def microseconds(fn, number: int = 2000) -> float:

@@ -33,12 +33,7 @@ def make_step(device: str, batch: int):
     x = dl.Tensor(rng.standard_normal((batch, 64)), device=device, requires_grad=False)
     y = dl.Tensor(rng.integers(0, 10, batch), device=device, requires_grad=False)
 
-    def step():
-        loss = loss_fn(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return step
+    return lambda: opt.minimize(loss_fn(model(x), y))
 
 
 def interleaved(step, rounds: int):

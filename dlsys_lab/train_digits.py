@@ -60,11 +60,7 @@ def _fit(epochs, device, seed, progress):
     for _ in bar:
         losses = []
         for x, y in train_loader:
-            loss = loss_fn(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
+            losses.append(optimizer.minimize(loss_fn(model(x), y)).item())
         schedule.step()
         bar.set_postfix(loss=f"{np.mean(losses):.4f}")
     return model

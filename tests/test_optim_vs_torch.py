@@ -50,6 +50,22 @@ def test_optimizer_matches_torch_over_20_steps(device_name, make, make_torch):
     assert moved
 
 
+def test_minimize_is_zero_grad_backward_step(device_name):
+    ours, theirs = _models(device_name)
+    opt, t_opt = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9), torch.optim.SGD(theirs.parameters(), lr=0.1,
+                                                                                      momentum=0.9)
+    x_np, y = np.random.default_rng(0).standard_normal((16, 6)), np.arange(16) % 3
+    for _ in range(5):  # the same batch each time: gradients left from the step before would add up
+        loss = nn.CrossEntropyLoss()(ours(dl.Tensor(x_np, device=device_name, dtype="float64")), y)
+        assert opt.minimize(loss) is loss
+        t_opt.zero_grad()
+        torch.nn.functional.cross_entropy(theirs(torch.tensor(x_np)), torch.from_numpy(y)).backward()
+        t_opt.step()
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.numpy(), dict(theirs.named_parameters())[name].detach().numpy(), rtol=1e-8,
+                                   atol=1e-10, err_msg=name)
+
+
 def test_step_skips_parameters_without_gradients():
     used, unused = nn.Parameter([1.0]), nn.Parameter([2.0])
     opt = optim.Adam([used, unused], lr=0.1)

@@ -45,10 +45,7 @@ def dl_step(precision: str, device: str = "numpy", width: int = 256, batch: int 
     def step():
         with dl.amp.autocast(precision) if precision != "float32" else nullcontext():
             loss = loss_fn(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
+        return opt.minimize(loss)
     return step
 
 

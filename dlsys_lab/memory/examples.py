@@ -59,10 +59,4 @@ def training_step(kind: str, batch: int = 8, device="numpy", optimizer: str = "s
     opt = optim.Adam(params, lr=1e-3) if optimizer == "adam" else optim.SGD(params, lr=0.1, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
 
-    def step():
-        loss = loss_fn(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-    return step
+    return lambda: opt.minimize(loss_fn(model(x), y))

@@ -70,11 +70,7 @@ def train_lm(model: TransformerLM, corpus, steps: int, optimizer, batch_size: in
     model.train()
     for _ in tqdm(range(steps), desc="Transformer LM", disable=not progress):
         inputs, targets = corpus.batch("train", batch_size, block_size, rng)
-        loss = lm_loss(model, inputs, targets)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+        losses.append(optimizer.minimize(lm_loss(model, inputs, targets)).item())
     return losses
 
 

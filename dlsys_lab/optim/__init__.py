@@ -1,6 +1,7 @@
 """Optimizers (SGD, Adam, AdamW) and learning-rate schedulers, with torch's update rules.
 
-Usage: opt = dl.optim.SGD(model.parameters(), lr=0.1, momentum=0.9); opt.zero_grad(); loss.backward(); opt.step().
+Usage: opt = dl.optim.SGD(model.parameters(), lr=0.1, momentum=0.9); opt.zero_grad(); loss.backward(); opt.step(),
+or opt.minimize(loss), which does those three.
 """
 from .adam import Adam, AdamW
 from .optimizer import Optimizer

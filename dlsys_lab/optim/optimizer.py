@@ -30,6 +30,13 @@ class Optimizer:
             if p.grad is not None:
                 p.data = self.update(p.backend, p.data, p.grad.data, self.state[id(p)])
 
+    def minimize(self, loss: Tensor) -> Tensor:
+        """One update on `loss` (Keras's `optimizer.minimize`): zero_grad(), loss.backward(), step(); returns it."""
+        self.zero_grad()
+        loss.backward()
+        self.step()
+        return loss
+
     def update(self, nd, weight, grad, state: dict):
         """The new weight array, given the backend, the weight, its gradient and this parameter's state."""
         raise NotImplementedError(f"{type(self).__name__} must define update()")

@@ -28,10 +28,7 @@ def fit(model, x, y, epochs: int, lr: float = 1e-2, batch_size: int = 64, seed: 
             if lr_at is not None:
                 optimizer.lr = lr_at(epoch, step / steps)
             batch = order[step * batch_size:(step + 1) * batch_size]
-            loss = loss_fn(model(dl.Tensor(x[batch], requires_grad=False)), y[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            optimizer.minimize(loss_fn(model(dl.Tensor(x[batch], requires_grad=False)), y[batch]))
         if on_epoch is not None:
             on_epoch(epoch, model)
     return model

@@ -53,9 +53,5 @@ def build(mode, model, s, data):
 
     def step(i):
         x, y = batches[i % len(batches)]
-        loss = loss_fn(net(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
+        return opt.minimize(loss_fn(net(x), y))
     return step
