@@ -165,7 +165,8 @@ Tensor matmul_int8_nt(const Tensor& a, const Tensor& b) {
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   using namespace dlsys;
-  bind_shared(m, "dlsys_lab's C++ kernels for the cpu backend", DLSYS_MATMUL_STEP_NAMES, &ewise, &ewise_flat, &ewise_into, &reduce, &cast);
+  bind_shared(m, "dlsys_lab's C++ kernels for the cpu backend", DLSYS_MATMUL_STEP_NAMES,
+              &ewise, &ewise_flat, &ewise_into, &reduce, &cast);
   m.def("cast_to", [](const Tensor& a, const Dims& shape, const Dims& strides, int64_t offset, const std::string& dtype) {
     static const std::map<std::string, at::ScalarType> names = {
         {"float32", at::kFloat}, {"float64", at::kDouble}, {"bfloat16", at::kBFloat16}, {"float16", at::kHalf}};

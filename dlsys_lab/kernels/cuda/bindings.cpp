@@ -128,7 +128,8 @@ Tensor matmul(int step, const Tensor& a, const Dims& a_offsets, int64_t a_rs, in
 
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   using namespace dlsys;
-  bind_shared(m, "dlsys_lab's CUDA kernels for the cuda backend", DLSYS_CUDA_MATMUL_STEP_NAMES, &ewise, &ewise_flat, &ewise_into, &reduce, &cast);
+  bind_shared(m, "dlsys_lab's CUDA kernels for the cuda backend", DLSYS_CUDA_MATMUL_STEP_NAMES,
+              &ewise, &ewise_flat, &ewise_into, &reduce, &cast);
   m.def("matmul", &matmul, "batched strided matmul with the chosen step");
   m.def("num_threads", [] {
           int device = 0, sms = 0;
