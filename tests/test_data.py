@@ -33,7 +33,8 @@ def test_digits_split_is_fixed_disjoint_and_scaled():
 @pytest.mark.parametrize("where", ["bundled file", "scikit-learn's loader"])
 def test_digit_images_are_scikit_learns(where, monkeypatch, tmp_path):
     if where != "bundled file":
-        monkeypatch.setattr(importlib.import_module("dlsys_lab.data.digits"), "_bundled_csv", lambda: tmp_path / "elsewhere.csv.gz")
+        digits_module = importlib.import_module("dlsys_lab.data.digits")  # (dl.data.digits is the function)
+        monkeypatch.setattr(digits_module, "_bundled_csv", lambda: tmp_path / "elsewhere.csv.gz")
     images, labels = dl.data.digit_images()
     original = load_digits()
     np.testing.assert_array_equal(images, (original.data / 16.0).astype(np.float32))

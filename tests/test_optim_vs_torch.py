@@ -52,8 +52,8 @@ def test_optimizer_matches_torch_over_20_steps(device_name, make, make_torch):
 
 def test_minimize_is_zero_grad_backward_step(device_name):
     ours, theirs = _models(device_name)
-    opt, t_opt = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9), torch.optim.SGD(theirs.parameters(), lr=0.1,
-                                                                                      momentum=0.9)
+    opt = optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
+    t_opt = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
     x_np, y = np.random.default_rng(0).standard_normal((16, 6)), np.arange(16) % 3
     for _ in range(5):  # the same batch each time: gradients left from the step before would add up
         loss = nn.CrossEntropyLoss()(ours(dl.Tensor(x_np, device=device_name, dtype="float64")), y)
